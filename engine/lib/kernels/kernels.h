@@ -1,0 +1,70 @@
+/* kernels.h — the compute kernels the network is built from.
+ *
+ * Tensors are float32, planar, [n][c][h][w] contiguous. Every kernel takes
+ * the OpenMP thread count of the stream that calls it and uses it in a
+ * num_threads clause only.
+ */
+#ifndef ESDNET_KERNELS_H
+#define ESDNET_KERNELS_H
+
+#include "model/model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* n images [n][cv->c_in][h][w] -> [n][cv->c_out][ho][wo] with
+ * ho = (h + 2*(k/2) - k) / stride + 1. accumulate adds the convolution
+ * (and bias) to what out holds instead of overwriting it. */
+void conv2d_f32 (const esdnet_conv *cv, const float *in, int32_t n,
+    int32_t h, int32_t w, float *out, bool accumulate, int32_t threads);
+/* Its plain twin (reference.c). */
+void conv2d_f32_ref (const esdnet_conv *cv, const float *in, int32_t n,
+    int32_t h, int32_t w, float *out, bool accumulate);
+
+/* LIF neurons over T timesteps: in/spikes are [T][neurons], v [neurons] is
+ * the membrane, updated in place. Returns the number of spikes. */
+uint64_t lif_f32 (const float *in, float *spikes, float *v, int32_t T,
+    size_t neurons, float decay, float threshold, int32_t threads);
+/* The plain per-timestep twin of the ORC step in lif_f32. */
+uint32_t lif_step_f32_ref (float *v, float *spikes, const float *in,
+    float decay, float threshold, int32_t n);
+uint32_t lif_step_f32 (float *v, float *spikes, const float *in,
+    float decay, float threshold, int32_t n);
+
+/* Bilinear x2, align_corners = false: planes [p][h][w] -> [p][2h][2w]. */
+void upsample2x_bilinear_f32 (const float *in, int32_t planes, int32_t h,
+    int32_t w, float *out, int32_t threads);
+
+/* Multi-dimensional attention of an SRB, fused with its residual:
+ * x[t][k][p] += relu(MDA(z))[t][k][p] for z, x [T][c][h][w].
+ * scratch holds mda_scratch_floats() floats. */
+size_t mda_scratch_floats (int32_t T, int32_t c, int32_t h, int32_t w);
+void mda_residual_f32 (const esdnet_srb *b, int32_t T, int32_t h, int32_t w,
+    const float *z, float *x, float *scratch, int32_t threads);
+
+/* Feature refinement FRB(f) for f [c][h][w]; result into out [c][h][w].
+ * tmp needs frb_tmp_floats() floats. */
+size_t frb_tmp_floats (const esdnet_frb *r, int32_t h, int32_t w);
+void frb_f32 (const esdnet_frb *r, const float *f, int32_t h, int32_t w,
+    float *out, float *tmp, int32_t threads);
+
+/* Mean over T of [T][n] into [n]. */
+void mean_t_f32 (const float *in, int32_t T, size_t n, float *out,
+    int32_t threads);
+
+/* Interleaved u8 RGB (3 or 4 bytes a pixel) to planar [3][hp][wp] floats in
+ * [0, 1], replicating the last column and row into the padding. */
+void rgb_u8_to_planar_f32 (const uint8_t *src, int32_t stride,
+    int32_t pixel_stride, int32_t w, int32_t h, float *dst, int32_t wp,
+    int32_t hp, int32_t threads);
+/* The same from planar float [3][h][w]. */
+void planar_f32_pad (const float *src, int32_t w, int32_t h, float *dst,
+    int32_t wp, int32_t hp, int32_t threads);
+/* Planar [3][hp][wp] floats, cropped to w x h, clamped to [0, 1], rounded to
+ * u8 and interleaved (bytes 0..2 of each pixel; byte 3 untouched). */
+void planar_f32_to_rgb_u8 (const float *src, int32_t wp, int32_t hp,
+    int32_t w, int32_t h, uint8_t *dst, int32_t stride, int32_t pixel_stride,
+    int32_t threads);
+
+#endif

@@ -1,0 +1,31 @@
+/* reference.c — plain twins of the optimised kernels, for the tests.
+ *
+ * Written for obviousness, not speed: one loop per index of the
+ * definition, bounds checked tap by tap.
+ */
+#include "kernels.h"
+
+void
+conv2d_f32_ref (const esdnet_conv *cv, const float *in, int32_t n, int32_t h,
+    int32_t w, float *out, bool accumulate)
+{
+  const int32_t k = cv->k, s = cv->stride, pad = k / 2;
+  const int32_t ho = (h + 2 * pad - k) / s + 1, wo = (w + 2 * pad - k) / s + 1;
+  for (int32_t b = 0; b < n; b++)
+    for (int32_t o = 0; o < cv->c_out; o++)
+      for (int32_t y = 0; y < ho; y++)
+        for (int32_t x = 0; x < wo; x++) {
+          float acc = cv->bias[o];
+          for (int32_t i = 0; i < cv->c_in; i++)
+            for (int32_t ky = 0; ky < k; ky++)
+              for (int32_t kx = 0; kx < k; kx++) {
+                const int32_t iy = y * s + ky - pad, ix = x * s + kx - pad;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                  continue;
+                acc += cv->weight[((o * cv->c_in + i) * k + ky) * k + kx]
+                    * in[(((size_t) b * cv->c_in + i) * h + iy) * w + ix];
+              }
+          float *dst = &out[(((size_t) b * cv->c_out + o) * ho + y) * wo + x];
+          *dst = accumulate ? *dst + acc : acc;
+        }
+}

@@ -1,0 +1,74 @@
+/* refine.c — mean over timesteps and the feature refinement block. */
+#include "kernels.h"
+
+#include <math.h>
+
+void
+mean_t_f32 (const float *in, int32_t T, size_t n, float *out, int32_t threads)
+{
+#pragma omp parallel for num_threads(threads)
+  for (int64_t i = 0; i < (int64_t) n; i++) {
+    float sum = 0.0f;
+    for (int32_t t = 0; t < T; t++)
+      sum += in[(size_t) t * n + (size_t) i];
+    out[i] = sum / (float) T;
+  }
+}
+
+static inline float
+sigmoidf (float x)
+{
+  return 1.0f / (1.0f + expf (-x));
+}
+
+size_t
+frb_tmp_floats (const esdnet_frb *r, int32_t h, int32_t w)
+{
+  /* gap, a, hidden units, then the sa.0 and sa.1 maps */
+  return (size_t) (2 * r->c + r->hidden) + (size_t) (r->c + r->hidden) * h * w;
+}
+
+void
+frb_f32 (const esdnet_frb *r, const float *f, int32_t h, int32_t w,
+    float *out, float *tmp, int32_t threads)
+{
+  const int32_t c = r->c, hidden = r->hidden;
+  const size_t hw = (size_t) h * w;
+
+  /* Channel weights a = sigmoid(W3 relu(W1 gap(f) + b1) + b3). */
+  float *gap = tmp, *a = gap + c, *hid = a + c;
+#pragma omp parallel for num_threads(threads)
+  for (int32_t k = 0; k < c; k++) {
+    double sum = 0.0;
+    for (size_t j = 0; j < hw; j++)
+      sum += f[(size_t) k * hw + j];
+    gap[k] = (float) (sum / (double) hw);
+  }
+  for (int32_t j = 0; j < hidden; j++) {
+    float v = r->ca1_b[j];
+    for (int32_t k = 0; k < c; k++)
+      v += r->ca1_w[j * c + k] * gap[k];
+    hid[j] = v > 0.0f ? v : 0.0f;
+  }
+  for (int32_t k = 0; k < c; k++) {
+    float v = r->ca3_b[k];
+    for (int32_t j = 0; j < hidden; j++)
+      v += r->ca3_w[k * hidden + j] * hid[j];
+    a[k] = sigmoidf (v);
+  }
+
+  /* Spatial map t = sigmoid(sa3(relu(sa1(sa0(f))))), built in out. */
+  float *t1 = hid + hidden, *t2 = t1 + (size_t) c * hw;
+  conv2d_f32 (&r->sa0, f, 1, h, w, t1, false, threads);
+  conv2d_f32 (&r->sa1, t1, 1, h, w, t2, false, threads);
+#pragma omp parallel for num_threads(threads)
+  for (int64_t i = 0; i < (int64_t) (hidden * hw); i++)
+    t2[i] = t2[i] > 0.0f ? t2[i] : 0.0f;
+  conv2d_f32 (&r->sa3, t2, 1, h, w, out, false, threads);
+
+#pragma omp parallel for num_threads(threads)
+  for (int64_t i = 0; i < (int64_t) (c * hw); i++) {
+    const float t = sigmoidf (out[i]);
+    out[i] = (1.0f - t) * a[i / hw] + t * f[i];
+  }
+}

@@ -1,0 +1,353 @@
+/* stream.c — stream lifetime, frame I/O, membranes and counters. */
+#include "stream.h"
+#include "error.h"
+#include "kernels/kernels.h"
+
+#include <omp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ LIF layers */
+
+typedef struct {
+  esdnet_stream *s;
+  int32_t count;
+  bool ok;
+} lif_plan;
+
+static void
+add_lif (lif_plan *pl, size_t neurons, double fanout, const char *format,
+    ...)
+{
+  if (!pl->ok)
+    return;
+  lif_layer *l = &pl->s->lifs[pl->count++];
+  va_list args;
+  va_start (args, format);
+  vsnprintf (l->name, sizeof l->name, format, args);
+  va_end (args);
+  l->neurons = neurons;
+  l->fanout = fanout;
+  l->v = calloc (neurons ? neurons : 1, sizeof (float));
+  pl->ok = l->v != NULL;
+}
+
+static void
+add_level (lif_plan *pl, const char *stage, int32_t level, int32_t blocks,
+    int32_t c, size_t hw)
+{
+  for (int32_t i = 0; i < blocks; i++) {
+    add_lif (pl, c * hw, 9.0 * c, "%s_level%d.%d.residual.0", stage, level, i);
+    add_lif (pl, c * hw, 9.0 * c, "%s_level%d.%d.residual.3", stage, level, i);
+  }
+}
+
+/* Registers every LIF in the order forward.c runs them. */
+static bool
+plan_lifs (esdnet_stream *s)
+{
+  const esdnet_config *c = &s->model->config;
+  const int32_t d = c->dim;
+  const size_t hw1 = (size_t) s->hp * s->wp, hw2 = hw1 / 4, hw3 = hw1 / 16;
+  const int32_t *e = c->enc_blocks, *dd = c->dec_blocks;
+  s->n_lifs = 2 * (e[0] + e[1] + e[2] + dd[0] + dd[1] + dd[2]) + 5;
+  s->lifs = calloc ((size_t) s->n_lifs, sizeof *s->lifs);
+  if (!s->lifs)
+    return false;
+  lif_plan pl = { s, 0, true };
+  add_level (&pl, "encoder", 1, e[0], d, hw1);
+  add_lif (&pl, d * hw1, 9.0 * 2 * d / 4, "down1_2.maxpool_conv.0");
+  add_level (&pl, "encoder", 2, e[1], 2 * d, hw2);
+  add_lif (&pl, 2 * d * hw2, 9.0 * 4 * d / 4, "down2_3.maxpool_conv.0");
+  add_level (&pl, "encoder", 3, e[2], 4 * d, hw3);
+  add_level (&pl, "decoder", 3, dd[2], 4 * d, hw3);
+  add_lif (&pl, 4 * d * hw2, 9.0 * 2 * d, "up3_2.up.0");
+  add_lif (&pl, 4 * d * hw2, 2.0 * d, "reduce_chan_level2.0");
+  add_level (&pl, "decoder", 2, dd[1], 2 * d, hw2);
+  add_lif (&pl, 2 * d * hw1, 9.0 * d, "up2_1.up.0");
+  add_level (&pl, "decoder", 1, dd[0], 2 * d, hw1);
+  return pl.ok;
+}
+
+/* ---------------------------------------------------------------- create */
+
+static int32_t
+resolve_threads (int32_t n)
+{
+  return n > 0 ? n : omp_get_num_procs ();
+}
+
+esdnet_stream_params
+esdnet_stream_default_params (void)
+{
+  esdnet_stream_params p = { 0 };
+  return p;
+}
+
+/* Real-valued MACs per frame: patch embedding (once), shortcut convs,
+ * spatial-attention convs, refinement and output. */
+static double
+frame_macs (const esdnet_config *c, size_t hw1)
+{
+  const double d = c->dim, T = c->timesteps;
+  const double lv[3] = { (double) hw1, hw1 / 4.0, hw1 / 16.0 };
+  const double ch[3] = { d, 2 * d, 4 * d };
+  double macs = 27.0 * d * hw1;
+  for (int l = 0; l < 3; l++) {
+    const double dec_c = l == 0 ? 2 * d : ch[l];
+    macs += c->enc_blocks[l] * (9.0 * ch[l] * ch[l] * T + 18.0) * lv[l];
+    macs += c->dec_blocks[l] * (9.0 * dec_c * dec_c * T + 18.0) * lv[l];
+  }
+  const double cr = 2 * d, hr = (int32_t) (2 * c->dim) / c->refine_reduction;
+  macs += (9.0 * cr * cr + 18.0 * cr * hr + 27.0 * cr) * hw1;
+  return macs;
+}
+
+#define ALLOC(field, count) \
+  do { \
+    const size_t n_ = (count); \
+    s->field = calloc (n_ > 0 ? n_ : 1, sizeof (float)); \
+    if (!s->field) \
+      goto oom; \
+  } while (0)
+
+esdnet_stream *
+esdnet_stream_create (const esdnet_model *model, int32_t width,
+    int32_t height, const esdnet_stream_params *params, esdnet_error *error)
+{
+  if (!model)
+    return esdnet_error_set (error, ESDNET_ERROR_INVALID_ARGUMENT,
+        "model is NULL"), NULL;
+  if (width < 1 || height < 1 || width > ESDNET_MAX_FRAME_WIDTH
+      || height > ESDNET_MAX_FRAME_HEIGHT)
+    return esdnet_error_set (error, ESDNET_ERROR_FRAME_SIZE,
+        "frame size %dx%d is outside 1x1..%dx%d", width, height,
+        ESDNET_MAX_FRAME_WIDTH, ESDNET_MAX_FRAME_HEIGHT), NULL;
+  const int32_t threads = params ? params->num_threads : 0;
+  if (threads < 0)
+    return esdnet_error_set (error, ESDNET_ERROR_INVALID_ARGUMENT,
+        "num_threads %d is negative", threads), NULL;
+
+  esdnet_stream *s = calloc (1, sizeof *s);
+  if (!s)
+    return esdnet_error_set (error, ESDNET_ERROR_OUT_OF_MEMORY,
+        "out of memory creating a stream"), NULL;
+  const esdnet_config *c = &model->config;
+  const size_t T = (size_t) c->timesteps, d = (size_t) c->dim;
+  s->model = model;
+  s->width = width;
+  s->height = height;
+  s->wp = (width + 3) / 4 * 4;
+  s->hp = (height + 3) / 4 * 4;
+  s->threads = resolve_threads (threads);
+  const size_t hw1 = (size_t) s->wp * s->hp, hw2 = hw1 / 4, hw3 = hw1 / 16;
+
+  ALLOC (x, 3 * hw1);
+  ALLOC (e1, T * d * hw1);
+  ALLOC (d1, T * 2 * d * hw1);
+  ALLOC (e2, T * 2 * d * hw2);
+  ALLOC (cat2, T * 4 * d * hw2);
+  ALLOC (d2, T * 2 * d * hw2);
+  ALLOC (e3, T * 4 * d * hw3);
+  ALLOC (spk, T * 2 * d * hw1);
+  ALLOC (acc, T * 2 * d * hw1);
+  ALLOC (acc2, T * 2 * d * hw1);
+  ALLOC (mda_scratch, mda_scratch_floats (c->timesteps, 4 * c->dim, s->hp,
+          s->wp));
+  ALLOC (f, 2 * d * hw1);
+  ALLOC (refined, 2 * d * hw1);
+  ALLOC (frb_tmp, frb_tmp_floats (&model->refine, s->hp, s->wp));
+  ALLOC (y, 3 * hw1);
+  if (!plan_lifs (s))
+    goto oom;
+  s->macs = frame_macs (c, hw1);
+  s->ann_macs = esdnet_config_dense_macs_per_pixel (c, 1) * hw1;
+  return s;
+
+oom:
+  esdnet_stream_free (s);
+  return esdnet_error_set (error, ESDNET_ERROR_OUT_OF_MEMORY,
+      "out of memory for a %dx%d stream of a dim-%d model", width, height,
+      c->dim), NULL;
+}
+
+#undef ALLOC
+
+void
+esdnet_stream_free (esdnet_stream *s)
+{
+  if (!s)
+    return;
+  if (s->lifs)
+    for (int32_t i = 0; i < s->n_lifs; i++)
+      free (s->lifs[i].v);
+  free (s->lifs);
+  float *buffers[] = { s->x, s->e1, s->d1, s->e2, s->cat2, s->d2, s->e3,
+    s->spk, s->acc, s->acc2, s->mda_scratch, s->f, s->refined, s->frb_tmp,
+    s->y };
+  for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
+    free (buffers[i]);
+  free (s);
+}
+
+void
+esdnet_stream_reset (esdnet_stream *s)
+{
+  if (!s)
+    return;
+  for (int32_t i = 0; i < s->n_lifs; i++)
+    memset (s->lifs[i].v, 0, s->lifs[i].neurons * sizeof (float));
+}
+
+esdnet_status
+esdnet_stream_set_num_threads (esdnet_stream *s, int32_t num_threads)
+{
+  if (!s || num_threads < 0)
+    return ESDNET_ERROR_INVALID_ARGUMENT;
+  s->threads = resolve_threads (num_threads);
+  return ESDNET_OK;
+}
+
+/* --------------------------------------------------------------- process */
+
+static esdnet_status
+stream_fail (esdnet_stream *s, esdnet_status status, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  vsnprintf (s->error, sizeof s->error, format, args);
+  va_end (args);
+  return status;
+}
+
+static esdnet_status
+check_mode (esdnet_stream *s, esdnet_temporal_mode mode)
+{
+  if (mode != ESDNET_TEMPORAL_RESET && mode != ESDNET_TEMPORAL_CARRY)
+    return stream_fail (s, ESDNET_ERROR_INVALID_ARGUMENT,
+        "temporal mode %d is neither reset nor carry", (int) mode);
+  return ESDNET_OK;
+}
+
+static esdnet_status
+check_image (esdnet_stream *s, const esdnet_image_u8 *img, const char *which)
+{
+  if (!img || !img->data)
+    return stream_fail (s, ESDNET_ERROR_INVALID_ARGUMENT, "%s image is NULL",
+        which);
+  if (img->width != s->width || img->height != s->height)
+    return stream_fail (s, ESDNET_ERROR_FRAME_SIZE, "%s image is %dx%d, the "
+        "stream was created for %dx%d", which, img->width, img->height,
+        s->width, s->height);
+  if (img->pixel_stride != 3 && img->pixel_stride != 4)
+    return stream_fail (s, ESDNET_ERROR_INVALID_ARGUMENT, "%s pixel stride "
+        "%d is neither 3 nor 4", which, img->pixel_stride);
+  if (img->stride < img->width * img->pixel_stride)
+    return stream_fail (s, ESDNET_ERROR_INVALID_ARGUMENT, "%s row stride %d "
+        "is shorter than a row of %d pixels", which, img->stride, img->width);
+  return ESDNET_OK;
+}
+
+static void
+run_frame (esdnet_stream *s, esdnet_temporal_mode mode)
+{
+  if (mode == ESDNET_TEMPORAL_RESET)
+    esdnet_stream_reset (s);
+  esdnet_forward (s);
+
+  const int32_t T = s->model->config.timesteps;
+  esdnet_frame_stats *st = &s->stats;
+  memset (st, 0, sizeof *st);
+  for (int32_t i = 0; i < s->n_lifs; i++) {
+    const lif_layer *l = &s->lifs[i];
+    st->spikes += l->spikes;
+    st->neurons += (uint64_t) l->neurons * (uint64_t) T;
+    st->acs += (double) l->spikes * l->fanout;
+  }
+  st->firing_rate = st->neurons ? (double) st->spikes / st->neurons : 0.0;
+  st->macs = s->macs;
+  st->ann_macs = s->ann_macs;
+  st->energy_pj = st->acs * ESDNET_PJ_PER_AC + st->macs * ESDNET_PJ_PER_MAC;
+  st->ann_energy_pj = st->ann_macs * ESDNET_PJ_PER_MAC;
+  s->error[0] = '\0';
+}
+
+esdnet_status
+esdnet_stream_process_u8 (esdnet_stream *s, const esdnet_image_u8 *input,
+    esdnet_image_u8 *output, esdnet_temporal_mode mode)
+{
+  if (!s)
+    return ESDNET_ERROR_INVALID_ARGUMENT;
+  esdnet_status status;
+  if ((status = check_mode (s, mode)) || (status = check_image (s, input,
+              "input")) || (status = check_image (s, output, "output")))
+    return status;
+  rgb_u8_to_planar_f32 (input->data, input->stride, input->pixel_stride,
+      s->width, s->height, s->x, s->wp, s->hp, s->threads);
+  run_frame (s, mode);
+  planar_f32_to_rgb_u8 (s->y, s->wp, s->hp, s->width, s->height,
+      output->data, output->stride, output->pixel_stride, s->threads);
+  return ESDNET_OK;
+}
+
+esdnet_status
+esdnet_stream_process_f32 (esdnet_stream *s, const float *input,
+    float *output, esdnet_temporal_mode mode)
+{
+  if (!s)
+    return ESDNET_ERROR_INVALID_ARGUMENT;
+  esdnet_status status = check_mode (s, mode);
+  if (status)
+    return status;
+  if (!input || !output)
+    return stream_fail (s, ESDNET_ERROR_INVALID_ARGUMENT,
+        "input or output buffer is NULL");
+  planar_f32_pad (input, s->width, s->height, s->x, s->wp, s->hp, s->threads);
+  run_frame (s, mode);
+  const size_t plane = (size_t) s->wp * s->hp;
+  for (int32_t c = 0; c < 3; c++)
+    for (int32_t y = 0; y < s->height; y++)
+      memcpy (output + ((size_t) c * s->height + y) * s->width,
+          s->y + c * plane + (size_t) y * s->wp, s->width * sizeof (float));
+  return ESDNET_OK;
+}
+
+const char *
+esdnet_stream_last_error (const esdnet_stream *s)
+{
+  return s ? s->error : "stream is NULL";
+}
+
+/* ----------------------------------------------------------------- stats */
+
+esdnet_status
+esdnet_stream_get_stats (const esdnet_stream *s, esdnet_frame_stats *stats)
+{
+  if (!s || !stats)
+    return ESDNET_ERROR_INVALID_ARGUMENT;
+  *stats = s->stats;
+  return ESDNET_OK;
+}
+
+int32_t
+esdnet_stream_layer_count (const esdnet_stream *s)
+{
+  return s ? s->n_lifs : 0;
+}
+
+esdnet_status
+esdnet_stream_get_layer_stats (const esdnet_stream *s, int32_t index,
+    esdnet_layer_stats *stats)
+{
+  if (!s || !stats || index < 0 || index >= s->n_lifs)
+    return ESDNET_ERROR_INVALID_ARGUMENT;
+  const lif_layer *l = &s->lifs[index];
+  const uint64_t neurons = (uint64_t) l->neurons * s->model->config.timesteps;
+  stats->name = l->name;
+  stats->spikes = l->spikes;
+  stats->neurons = neurons;
+  stats->firing_rate = neurons ? (double) l->spikes / neurons : 0.0;
+  return ESDNET_OK;
+}

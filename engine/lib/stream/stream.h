@@ -1,0 +1,46 @@
+/* stream.h — per-video state: buffers for one padded frame size and the
+ * membranes of every LIF layer. */
+#ifndef ESDNET_STREAM_H
+#define ESDNET_STREAM_H
+
+#include "esdnet.h"
+#include "model/model.h"
+
+#define LIF_NAME_SIZE 48
+
+typedef struct {
+  char name[LIF_NAME_SIZE];
+  float *v;                   /* membrane, one per neuron */
+  size_t neurons;             /* per timestep */
+  double fanout;              /* synaptic ops per spike in the conv it feeds */
+  uint64_t spikes;            /* during the last frame */
+} lif_layer;
+
+struct esdnet_stream {
+  const esdnet_model *model;
+  int32_t width, height;      /* frame size */
+  int32_t wp, hp;             /* padded to a multiple of 4 */
+  int32_t threads;
+
+  lif_layer *lifs;
+  int32_t n_lifs;
+
+  /* Activations [T][c][h][w] at level 1 (full), 2 (half) and 3 (quarter). */
+  float *x;                   /* [3] padded input frame */
+  float *e1, *d1;             /* [d], [2d] (d1 = cat(up(D2), E1), then D1) */
+  float *e2, *cat2, *d2;      /* [2d], [4d], [2d] */
+  float *e3;                  /* [4d]: E3, then D3 in place */
+  float *spk, *acc, *acc2;    /* scratch, [2d] at level 1: enough anywhere */
+  float *mda_scratch;
+  float *f, *refined, *frb_tmp, *y; /* after the mean over T */
+
+  double macs;                /* real-valued MACs of a frame (fixed) */
+  double ann_macs;
+  esdnet_frame_stats stats;
+  char error[ESDNET_ERROR_MESSAGE_SIZE];
+};
+
+/* Runs the network on s->x (padded) into s->y; fills per-layer spikes. */
+void esdnet_forward (esdnet_stream *s);
+
+#endif
