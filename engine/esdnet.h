@@ -31,6 +31,12 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility: what this header declares
+ * is what it exports. */
+#ifdef __GNUC__
+#pragma GCC visibility push(default)
+#endif
+
 #define ESDNET_MAX_FRAME_WIDTH 4096
 #define ESDNET_MAX_FRAME_HEIGHT 2304
 #define ESDNET_ERROR_MESSAGE_SIZE 256
@@ -171,6 +177,10 @@ esdnet_status esdnet_stream_get_stats (const esdnet_stream *stream,
 int32_t esdnet_stream_layer_count (const esdnet_stream *stream);
 esdnet_status esdnet_stream_get_layer_stats (const esdnet_stream *stream,
     int32_t index, esdnet_layer_stats *stats);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

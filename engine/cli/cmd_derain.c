@@ -1,0 +1,263 @@
+/* cmd_derain.c — `esdnet derain`: image files, or a directory of them,
+ * through the network into PNG files. */
+#include "cli.h"
+#include "image_io.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "Usage: esdnet derain [OPTIONS] INPUT OUTPUT\n"
+    "\n"
+    "Removes rain from INPUT, a PNG or JPEG image, and writes OUTPUT as PNG.\n"
+    "If INPUT is a directory, its *.png, *.jpg and *.jpeg files are taken in\n"
+    "name order and written into the directory OUTPUT (made if missing) with\n"
+    "the same names ending in .png.\n"
+    "\n"
+    "  --model FILE         model file (default: $ESDNET_MODEL)\n"
+    "  --temporal MODE      reset: every image starts from rest (default);\n"
+    "                       carry: the membranes carry over from one image to\n"
+    "                       the next, for the frames of a video\n"
+    "  --threads N          threads, 0 = one per core (default)\n";
+
+/* One image to process. */
+typedef struct {
+  char *input;
+  char *output;
+} job;
+
+static job *
+job_new (char *input, char *output)
+{
+  job *j = g_new (job, 1);
+  j->input = input;
+  j->output = output;
+  return j;
+}
+
+static void
+job_free (gpointer p)
+{
+  job *j = p;
+  g_free (j->input);
+  g_free (j->output);
+  g_free (j);
+}
+
+static bool
+has_image_extension (const char *name)
+{
+  static const char *const extensions[] = { ".png", ".jpg", ".jpeg" };
+  const char *dot = strrchr (name, '.');
+  for (size_t i = 0; dot && i < G_N_ELEMENTS (extensions); i++)
+    if (g_ascii_strcasecmp (dot, extensions[i]) == 0)
+      return true;
+  return false;
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static bool
+same_file (const char *a, const char *b)
+{
+  GStatBuf sa, sb;
+  return g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0
+      && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The directory's images in name order, each with its PNG in out_dir.
+ * NULL (reported) on failure. */
+static GPtrArray *
+list_directory (const char *in_dir, const char *out_dir)
+{
+  GError *err = NULL;
+  GDir *dir = g_dir_open (in_dir, 0, &err);
+  if (!dir) {
+    cli_error ("%s", err->message);
+    g_error_free (err);
+    return NULL;
+  }
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  for (const char *name; (name = g_dir_read_name (dir));)
+    if (has_image_extension (name))
+      g_ptr_array_add (names, g_strdup (name));
+  g_dir_close (dir);
+  g_ptr_array_sort (names, compare_names);
+
+  GPtrArray *jobs = g_ptr_array_new_with_free_func (job_free);
+  /* "a.jpg" and "a.png" would both become "a.png": refuse to overwrite. */
+  GHashTable *writers = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; jobs && i < names->len; i++) {
+    const char *name = names->pdata[i];
+    char *png = g_strdup_printf ("%.*s.png", (int) (strrchr (name, '.') - name),
+        name);
+    job *j = job_new (g_build_filename (in_dir, name, NULL),
+        g_build_filename (out_dir, png, NULL));
+    g_free (png);
+    g_ptr_array_add (jobs, j);
+    const char *earlier = g_hash_table_lookup (writers, j->output);
+    if (earlier) {
+      cli_error ("'%s' and '%s' would both be written to '%s'", earlier,
+          name, j->output);
+      g_clear_pointer (&jobs, g_ptr_array_unref);
+    } else {
+      g_hash_table_insert (writers, j->output, (gpointer) name);
+    }
+  }
+  g_hash_table_unref (writers);
+  g_ptr_array_unref (names);
+  if (jobs && jobs->len == 0) {
+    cli_error ("'%s' holds no PNG or JPEG images", in_dir);
+    g_clear_pointer (&jobs, g_ptr_array_unref);
+  }
+  return jobs;
+}
+
+/* The jobs for INPUT and OUTPUT; NULL (reported) on failure, with *status
+ * the exit status. */
+static GPtrArray *
+plan_jobs (const char *input, const char *output, int *status)
+{
+  *status = CLI_EXIT_FAILURE;
+  if (!g_file_test (input, G_FILE_TEST_IS_DIR)) {
+    GPtrArray *jobs = g_ptr_array_new_with_free_func (job_free);
+    g_ptr_array_add (jobs, job_new (g_strdup (input), g_strdup (output)));
+    return jobs;
+  }
+  if (same_file (input, output)) {
+    cli_error ("OUTPUT must be another directory than INPUT, whose .png "
+        "files it would overwrite");
+    *status = CLI_EXIT_USAGE;
+    return NULL;
+  }
+  GPtrArray *jobs = list_directory (input, output);
+  if (jobs && g_mkdir_with_parents (output, 0777) != 0) {
+    cli_error ("cannot make the directory '%s': %s", output,
+        g_strerror (errno));
+    g_clear_pointer (&jobs, g_ptr_array_unref);
+  }
+  return jobs;
+}
+
+/* What stays from one image to the next. */
+typedef struct {
+  const esdnet_model *model;
+  int32_t threads;
+  esdnet_temporal_mode mode;
+  esdnet_stream *stream;
+  esdnet_image_u8 output;     /* the stream's frame size */
+  int frames;
+  double total_ms;
+  uint64_t spikes, neurons;
+} derainer;
+
+/* A stream and output image of the size; a new size starts a new stream,
+ * so carried membranes start from rest again. */
+static bool
+fit_size (derainer *d, int32_t width, int32_t height)
+{
+  if (d->stream && d->output.width == width && d->output.height == height)
+    return true;
+  g_clear_pointer (&d->stream, esdnet_stream_free);
+  image_free (&d->output);
+  GError *err = NULL;
+  if (!image_alloc (&d->output, width, height, &err)) {
+    cli_error ("%s", err->message);
+    g_error_free (err);
+    return false;
+  }
+  d->stream = cli_create_stream (d->model, width, height, d->threads);
+  return d->stream != NULL;
+}
+
+static bool
+derain_one (derainer *d, const job *j)
+{
+  GError *err = NULL;
+  esdnet_image_u8 input = { 0 };
+  bool ok = image_load (j->input, &input, &err)
+      && fit_size (d, input.width, input.height);
+  if (ok) {
+    const double start = cli_now_ms ();
+    ok = esdnet_stream_process_u8 (d->stream, &input, &d->output,
+        d->mode) == ESDNET_OK;
+    const double ms = cli_now_ms () - start;
+    if (!ok)
+      cli_error ("cannot derain '%s': %s", j->input,
+          esdnet_stream_last_error (d->stream));
+    ok = ok && image_save_png (&d->output, j->output, &err);
+    if (ok) {
+      esdnet_frame_stats stats;
+      esdnet_stream_get_stats (d->stream, &stats);
+      d->frames++;
+      d->total_ms += ms;
+      d->spikes += stats.spikes;
+      d->neurons += stats.neurons;
+      printf ("%s -> %s  %dx%d  %.1f ms\n", j->input, j->output,
+          input.width, input.height, ms);
+      fflush (stdout); /* progress, also through a pipe */
+    }
+  }
+  if (err) {
+    cli_error ("%s", err->message);
+    g_error_free (err);
+  }
+  image_free (&input);
+  return ok;
+}
+
+int
+cmd_derain (int argc, char **argv)
+{
+  const char *model_arg = NULL, *temporal_arg = NULL, *threads_arg = NULL;
+  const cli_option options[] = {
+    { "model", &model_arg, NULL },
+    { "temporal", &temporal_arg, NULL },
+    { "threads", &threads_arg, NULL },
+  };
+  const cli_command cmd = { "derain", usage, options, G_N_ELEMENTS (options),
+    2, "INPUT and OUTPUT" };
+  const char *operands[2];
+  int status = cli_parse_args (&cmd, argc, argv, operands);
+  if (status >= 0)
+    return status;
+
+  derainer d = { .mode = ESDNET_TEMPORAL_RESET };
+  if ((temporal_arg && !cli_parse_temporal ("--temporal", temporal_arg,
+              &d.mode)) || (threads_arg && !cli_parse_int ("--threads",
+              threads_arg, 0, CLI_MAX_THREADS, &d.threads)))
+    return CLI_EXIT_USAGE;
+  const char *model_path = cli_model_path (model_arg);
+
+  GPtrArray *jobs = plan_jobs (operands[0], operands[1], &status);
+  if (!jobs)
+    return status;
+  esdnet_model *model = cli_load_model (model_path);
+  GError *err = NULL;
+  bool ok = model != NULL;
+  if (ok && !image_io_init (&err)) {
+    cli_error ("cannot start GStreamer: %s", err->message);
+    g_error_free (err);
+    ok = false;
+  }
+  d.model = model;
+  for (guint i = 0; ok && i < jobs->len; i++)
+    ok = derain_one (&d, jobs->pdata[i]);
+  if (ok)
+    printf ("%d frame%s, mean %.1f ms, firing rate %.4f\n", d.frames,
+        d.frames == 1 ? "" : "s", d.total_ms / d.frames,
+        d.neurons ? (double) d.spikes / d.neurons : 0.0);
+
+  esdnet_stream_free (d.stream);
+  image_free (&d.output);
+  esdnet_model_free (model);
+  g_ptr_array_unref (jobs);
+  return ok ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}

@@ -1,0 +1,12 @@
+/* default-model.h — the model file compiled into the element and program. */
+#ifndef ESDNET_DEFAULT_MODEL_H
+#define ESDNET_DEFAULT_MODEL_H
+
+#include <glib.h>
+
+/* The bytes of the built-in model file (a reference; unref when done). */
+GBytes *esdnet_default_model_bytes (void);
+/* Its name in the sources, for messages. */
+#define ESDNET_DEFAULT_MODEL_NAME "esdnet-quick"
+
+#endif
