@@ -150,6 +150,21 @@ const char *esdnet_stream_last_error (const esdnet_stream *stream);
 
 /* ---------------------------------------------------------------- stats */
 
+/* Kinds of work, for the time profile of a frame. */
+typedef enum {
+  ESDNET_WORK_SPIKE_CONV = 0, /* convolutions over spike maps */
+  ESDNET_WORK_DENSE_CONV,     /* convolutions over real values */
+  ESDNET_WORK_LIF,            /* neuron updates */
+  ESDNET_WORK_ATTENTION,      /* multi-dimensional attention + residual */
+  ESDNET_WORK_RESAMPLE,       /* upsampling, concatenation, mean over T */
+  ESDNET_WORK_REFINE,         /* feature refinement apart from its convs */
+  ESDNET_WORK_IO,             /* frame in and out: conversion, padding */
+  ESDNET_WORK_COUNT
+} esdnet_work_kind;
+
+/* "spike conv", "dense conv", "lif", ... */
+const char *esdnet_work_kind_to_string (esdnet_work_kind kind);
+
 /* Counters of the last processed frame. */
 typedef struct {
   uint64_t spikes;        /* spikes over all LIF layers and timesteps */
@@ -160,6 +175,7 @@ typedef struct {
   double ann_macs;        /* the same network as an ANN: every conv dense, one pass (no T) */
   double energy_pj;       /* 0.9 pJ per AC + 4.6 pJ per MAC (45 nm) */
   double ann_energy_pj;   /* 4.6 pJ per ANN MAC */
+  double work_ms[ESDNET_WORK_COUNT]; /* wall time per kind of work */
 } esdnet_frame_stats;
 
 #define ESDNET_PJ_PER_MAC 4.6

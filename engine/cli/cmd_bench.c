@@ -35,6 +35,7 @@ typedef struct {
 
 typedef struct {
   double median_ms, min_ms, max_ms, peak_rss_mb;
+  double work_ms[ESDNET_WORK_COUNT]; /* summed over the measured frames */
   esdnet_frame_stats stats; /* of the last frame */
 } bench_result;
 
@@ -87,8 +88,12 @@ run_bench (const bench_options *o, esdnet_stream *stream,
     for (int32_t i = 0; ok && i < o->warmup + o->frames; i++) {
       const double start = cli_now_ms ();
       ok = esdnet_stream_process_u8 (stream, &in, &out, o->mode) == ESDNET_OK;
-      if (i >= o->warmup)
+      if (ok && i >= o->warmup) {
         ms[i - o->warmup] = cli_now_ms () - start;
+        esdnet_stream_get_stats (stream, &result->stats);
+        for (int k = 0; k < ESDNET_WORK_COUNT; k++)
+          result->work_ms[k] += result->stats.work_ms[k];
+      }
     }
     if (!ok)
       cli_error ("cannot process a frame: %s",
@@ -100,7 +105,6 @@ run_bench (const bench_options *o, esdnet_stream *stream,
     result->median_ms = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
     result->min_ms = ms[0];
     result->max_ms = ms[n - 1];
-    esdnet_stream_get_stats (stream, &result->stats);
     struct rusage usage_now;
     getrusage (RUSAGE_SELF, &usage_now);
     result->peak_rss_mb = usage_now.ru_maxrss / 1024.0; /* Linux: kB */
@@ -115,6 +119,16 @@ static double
 energy_ratio (const esdnet_frame_stats *s)
 {
   return s->ann_energy_pj > 0 ? s->energy_pj / s->ann_energy_pj : 0.0;
+}
+
+/* Share of the measured time spent in each kind of work. */
+static double
+work_share (const bench_result *r, int kind)
+{
+  double total = 0.0;
+  for (int k = 0; k < ESDNET_WORK_COUNT; k++)
+    total += r->work_ms[k];
+  return total > 0.0 ? r->work_ms[kind] / total : 0.0;
 }
 
 static void
@@ -135,6 +149,10 @@ print_text (const bench_options *o, const bench_result *r,
       s->ann_macs / 1e9);
   printf ("energy        %.1f uJ, ANN %.1f uJ, ratio %.3f\n",
       s->energy_pj / 1e6, s->ann_energy_pj / 1e6, energy_ratio (s));
+  printf ("time shares  ");
+  for (int k = 0; k < ESDNET_WORK_COUNT; k++)
+    printf (" %s %.1f%%%s", esdnet_work_kind_to_string (k),
+        100.0 * work_share (r, k), k + 1 < ESDNET_WORK_COUNT ? "," : "\n");
   if (!o->layers)
     return;
   printf ("layer firing rates (last frame)\n");
@@ -171,6 +189,10 @@ print_json (const bench_options *o, const bench_result *r,
   json_number (&w, "energy_uj", s->energy_pj / 1e6);
   json_number (&w, "ann_energy_uj", s->ann_energy_pj / 1e6);
   json_number (&w, "energy_ratio", energy_ratio (s));
+  json_open (&w, "time_shares", '{');
+  for (int k = 0; k < ESDNET_WORK_COUNT; k++)
+    json_number (&w, esdnet_work_kind_to_string (k), work_share (r, k));
+  json_close (&w, '}');
   if (o->layers) {
     json_open (&w, "layers", '[');
     for (int32_t i = 0; i < esdnet_stream_layer_count (stream); i++) {
@@ -228,7 +250,7 @@ cmd_bench (int argc, char **argv)
   esdnet_model *model = cli_load_model (o.model_path);
   esdnet_stream *stream =
       model ? cli_create_stream (model, o.width, o.height, o.threads) : NULL;
-  bench_result result;
+  bench_result result = { 0 };
   const bool ok = stream && run_bench (&o, stream, &result);
   if (ok)
     (json ? print_json : print_text) (&o, &result, stream);

@@ -1,4 +1,4 @@
-/* error.c — status strings and error filling. */
+/* error.c — status strings, enum names and error filling. */
 #include "error.h"
 
 #include <stdarg.h>
@@ -52,4 +52,21 @@ esdnet_error_set (esdnet_error *error, esdnet_status status,
     va_end (args);
   }
   return status;
+}
+
+const char *
+esdnet_work_kind_to_string (esdnet_work_kind kind)
+{
+  static const char *const names[ESDNET_WORK_COUNT] = {
+    [ESDNET_WORK_SPIKE_CONV] = "spike conv",
+    [ESDNET_WORK_DENSE_CONV] = "dense conv",
+    [ESDNET_WORK_LIF] = "lif",
+    [ESDNET_WORK_ATTENTION] = "attention",
+    [ESDNET_WORK_RESAMPLE] = "resample",
+    [ESDNET_WORK_REFINE] = "refine",
+    [ESDNET_WORK_IO] = "io",
+  };
+  if ((int) kind < 0 || kind >= ESDNET_WORK_COUNT)
+    return "unknown";
+  return names[kind];
 }

@@ -43,7 +43,11 @@ test_conv (int32_t c_in, int32_t c_out, int32_t k, int32_t stride, int32_t n,
     int32_t h, int32_t w, bool binary_input)
 {
   esdnet_conv cv = { c_in, c_out, k, stride,
-    random_array ((size_t) c_out * c_in * k * k), random_array (c_out) };
+    random_array ((size_t) c_out * c_in * k * k), random_array (c_out), NULL };
+  if (k == 3 && stride == 1) {
+    cv.packed = malloc ((conv2d_packed_floats (&cv) + 1) * sizeof (float));
+    conv2d_pack (&cv, cv.packed);
+  }
   const int32_t pad = k / 2;
   const int32_t ho = (h + 2 * pad - k) / stride + 1;
   const int32_t wo = (w + 2 * pad - k) / stride + 1;
@@ -68,6 +72,7 @@ test_conv (int32_t c_in, int32_t c_out, int32_t k, int32_t stride, int32_t n,
   }
   free (cv.weight);
   free (cv.bias);
+  free (cv.packed);
   free (in);
   free (a);
   free (b);
@@ -194,8 +199,10 @@ test_convert (int32_t w, int32_t h, int32_t pixel_stride)
 int
 main (void)
 {
+  /* Widths around the 16-column vector, 1, and odd. */
   const int32_t sizes[][2] = { { 1, 1 }, { 1, 7 }, { 7, 1 }, { 2, 3 },
-    { 5, 17 }, { 16, 16 }, { 17, 33 }, { 33, 4 } };
+    { 5, 15 }, { 3, 16 }, { 5, 17 }, { 16, 16 }, { 17, 33 }, { 4, 34 },
+    { 33, 4 } };
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
     const int32_t h = sizes[i][0], w = sizes[i][1];
     test_conv (3, 5, 3, 1, 2, h, w, false);
@@ -203,6 +210,11 @@ main (void)
     test_conv (3, 4, 3, 2, 2, h, w, true);
     test_conv (6, 2, 1, 1, 1, h, w, true);
     test_conv (0, 2, 3, 1, 1, h, w, false);
+    /* Output channels around the block of CONV_OCB. */
+    test_conv (5, CONV_OCB - 1, 3, 1, 1, h, w, false);
+    test_conv (5, CONV_OCB, 3, 1, 2, h, w, true);
+    test_conv (3, CONV_OCB + 1, 3, 1, 1, h, w, false);
+    test_conv (2, 2 * CONV_OCB + 3, 3, 1, 1, h, w, false);
     test_conv (2, 0, 3, 1, 1, h, w, false);
     test_upsample (2, h, w);
     test_convert (w, h, 3);

@@ -13,9 +13,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Output channels a 3x3 stride-1 task computes together (conv2d.c
+ * unrolls for exactly this many). */
+#define CONV_OCB 8
+
+/* The blocked weight layout of 3x3 stride-1 convs, filled at model load. */
+size_t conv2d_packed_floats (const esdnet_conv *cv);
+void conv2d_pack (const esdnet_conv *cv, float *packed);
+
 /* n images [n][cv->c_in][h][w] -> [n][cv->c_out][ho][wo] with
  * ho = (h + 2*(k/2) - k) / stride + 1. accumulate adds the convolution
- * (and bias) to what out holds instead of overwriting it. */
+ * (and bias) to what out holds instead of overwriting it. 3x3 stride-1
+ * convs need cv->packed (conv2d_pack); others ignore it. */
 void conv2d_f32 (const esdnet_conv *cv, const float *in, int32_t n,
     int32_t h, int32_t w, float *out, bool accumulate, int32_t threads);
 /* Its plain twin (reference.c). */

@@ -16,6 +16,8 @@ typedef struct {
   int32_t c_in, c_out, k, stride;
   float *weight;
   float *bias;                /* [c_out]; zeros where the layer has none */
+  float *packed;              /* 3x3 stride 1 only: weights in the blocked
+                               * layout of conv2d.c, or NULL */
 } esdnet_conv;
 
 /* Spiking residual block with its multi-dimensional attention. */

@@ -6,7 +6,11 @@
 #include "stream.h"
 #include "kernels/kernels.h"
 
+#include <omp.h>
 #include <string.h>
+
+#define SPIKE ESDNET_WORK_SPIKE_CONV
+#define DENSE ESDNET_WORK_DENSE_CONV
 
 typedef struct {
   esdnet_stream *s;
@@ -19,8 +23,8 @@ static void
 lif (pass *p, const float *in, float *spikes)
 {
   lif_layer *l = &p->s->lifs[p->next_lif++];
-  l->spikes = lif_f32 (in, spikes, l->v, p->T, l->neurons, p->decay,
-      p->threshold, p->threads);
+  TIMED (p->s, ESDNET_WORK_LIF, l->spikes = lif_f32 (in, spikes, l->v, p->T,
+          l->neurons, p->decay, p->threshold, p->threads));
 }
 
 /* Y = MDA(BN(conv(LIF(BN(conv(LIF(X)))))) + BN(conv(X))) + X, in place. */
@@ -29,11 +33,15 @@ srb (pass *p, const esdnet_srb *b, float *x, int32_t h, int32_t w)
 {
   esdnet_stream *s = p->s;
   lif (p, x, s->spk);
-  conv2d_f32 (&b->conv_a, s->spk, p->T, h, w, s->acc, false, p->threads);
+  TIMED (s, SPIKE, conv2d_f32 (&b->conv_a, s->spk, p->T, h, w, s->acc, false,
+          p->threads));
   lif (p, s->acc, s->spk);
-  conv2d_f32 (&b->conv_b, s->spk, p->T, h, w, s->acc2, false, p->threads);
-  conv2d_f32 (&b->shortcut, x, p->T, h, w, s->acc2, true, p->threads);
-  mda_residual_f32 (b, p->T, h, w, s->acc2, x, s->mda_scratch, p->threads);
+  TIMED (s, SPIKE, conv2d_f32 (&b->conv_b, s->spk, p->T, h, w, s->acc2, false,
+          p->threads));
+  TIMED (s, DENSE, conv2d_f32 (&b->shortcut, x, p->T, h, w, s->acc2, true,
+          p->threads));
+  TIMED (s, ESDNET_WORK_ATTENTION, mda_residual_f32 (b, p->T, h, w, s->acc2,
+          x, s->mda_scratch, p->threads));
 }
 
 static void
@@ -50,7 +58,8 @@ down (pass *p, const esdnet_conv *cv, const float *x, int32_t h, int32_t w,
     float *out)
 {
   lif (p, x, p->s->spk);
-  conv2d_f32 (cv, p->s->spk, p->T, h, w, out, false, p->threads);
+  TIMED (p->s, SPIKE, conv2d_f32 (cv, p->s->spk, p->T, h, w, out, false,
+          p->threads));
 }
 
 /* BN(conv(LIF(up2(X)))) for x [T][cv->c_in][h][w], then
@@ -62,13 +71,17 @@ up_cat (pass *p, const esdnet_conv *cv, const float *x, int32_t h, int32_t w,
   esdnet_stream *s = p->s;
   const size_t hw2 = (size_t) 4 * h * w;
   const size_t half = (size_t) cv->c_out * hw2;
-  upsample2x_bilinear_f32 (x, p->T * cv->c_in, h, w, s->acc, p->threads);
+  TIMED (s, ESDNET_WORK_RESAMPLE, upsample2x_bilinear_f32 (x,
+          p->T * cv->c_in, h, w, s->acc, p->threads));
   lif (p, s->acc, s->spk);
-  conv2d_f32 (cv, s->spk, p->T, 2 * h, 2 * w, s->acc2, false, p->threads);
+  TIMED (s, SPIKE, conv2d_f32 (cv, s->spk, p->T, 2 * h, 2 * w, s->acc2, false,
+          p->threads));
+  const double t0 = omp_get_wtime ();
   for (int32_t t = 0; t < p->T; t++) {
     memcpy (out + 2 * t * half, s->acc2 + t * half, half * sizeof (float));
     memcpy (out + (2 * t + 1) * half, skip + t * half, half * sizeof (float));
   }
+  s->work_ms[ESDNET_WORK_RESAMPLE] += (omp_get_wtime () - t0) * 1e3;
 }
 
 void
@@ -84,7 +97,8 @@ esdnet_forward (esdnet_stream *s)
   const size_t hw1 = (size_t) h1 * w1;
 
   /* The patch embedding sees the same image at every timestep: once. */
-  conv2d_f32 (&m->patch_embed, s->x, 1, h1, w1, s->e1, false, s->threads);
+  TIMED (s, DENSE, conv2d_f32 (&m->patch_embed, s->x, 1, h1, w1, s->e1,
+          false, s->threads));
   for (int32_t t = 1; t < T; t++)
     memcpy (s->e1 + t * d * hw1, s->e1, d * hw1 * sizeof (float));
 
@@ -97,17 +111,19 @@ esdnet_forward (esdnet_stream *s)
 
   up_cat (&p, &m->up3_2, s->e3, h3, w3, s->e2, s->cat2);
   lif (&p, s->cat2, s->spk);
-  conv2d_f32 (&m->reduce, s->spk, T, h2, w2, s->d2, false, s->threads);
+  TIMED (s, SPIKE, conv2d_f32 (&m->reduce, s->spk, T, h2, w2, s->d2, false,
+          s->threads));
   level (&p, m->dec[1], c->dec_blocks[1], s->d2, h2, w2);
 
   up_cat (&p, &m->up2_1, s->d2, h2, w2, s->e1, s->d1);
   level (&p, m->dec[0], c->dec_blocks[0], s->d1, h1, w1);
 
-  mean_t_f32 (s->d1, T, (size_t) 2 * d * hw1, s->f, s->threads);
-  frb_f32 (&m->refine, s->f, h1, w1, s->refined, s->frb_tmp, s->threads);
-  conv2d_f32 (&m->output, s->refined, 1, h1, w1, s->y, false, s->threads);
-  const int64_t n = (int64_t) (3 * hw1);
-#pragma omp parallel for num_threads(s->threads)
-  for (int64_t i = 0; i < n; i++)
-    s->y[i] += s->x[i];
+  TIMED (s, ESDNET_WORK_RESAMPLE, mean_t_f32 (s->d1, T, (size_t) 2 * d * hw1,
+          s->f, s->threads));
+  TIMED (s, ESDNET_WORK_REFINE, frb_f32 (&m->refine, s->f, h1, w1,
+          s->refined, s->frb_tmp, s->threads));
+  /* The output conv accumulates onto the input image: the residual. */
+  memcpy (s->y, s->x, 3 * hw1 * sizeof (float));
+  TIMED (s, DENSE, conv2d_f32 (&m->output, s->refined, 1, h1, w1, s->y, true,
+          s->threads));
 }

@@ -256,7 +256,11 @@ run_frame (esdnet_stream *s, esdnet_temporal_mode mode)
   if (mode == ESDNET_TEMPORAL_RESET)
     esdnet_stream_reset (s);
   esdnet_forward (s);
+}
 
+static void
+finish_stats (esdnet_stream *s)
+{
   const int32_t T = s->model->config.timesteps;
   esdnet_frame_stats *st = &s->stats;
   memset (st, 0, sizeof *st);
@@ -271,6 +275,7 @@ run_frame (esdnet_stream *s, esdnet_temporal_mode mode)
   st->ann_macs = s->ann_macs;
   st->energy_pj = st->acs * ESDNET_PJ_PER_AC + st->macs * ESDNET_PJ_PER_MAC;
   st->ann_energy_pj = st->ann_macs * ESDNET_PJ_PER_MAC;
+  memcpy (st->work_ms, s->work_ms, sizeof st->work_ms);
   s->error[0] = '\0';
 }
 
@@ -284,11 +289,15 @@ esdnet_stream_process_u8 (esdnet_stream *s, const esdnet_image_u8 *input,
   if ((status = check_mode (s, mode)) || (status = check_image (s, input,
               "input")) || (status = check_image (s, output, "output")))
     return status;
-  rgb_u8_to_planar_f32 (input->data, input->stride, input->pixel_stride,
-      s->width, s->height, s->x, s->wp, s->hp, s->threads);
+  memset (s->work_ms, 0, sizeof s->work_ms);
+  TIMED (s, ESDNET_WORK_IO, rgb_u8_to_planar_f32 (input->data, input->stride,
+          input->pixel_stride, s->width, s->height, s->x, s->wp, s->hp,
+          s->threads));
   run_frame (s, mode);
-  planar_f32_to_rgb_u8 (s->y, s->wp, s->hp, s->width, s->height,
-      output->data, output->stride, output->pixel_stride, s->threads);
+  TIMED (s, ESDNET_WORK_IO, planar_f32_to_rgb_u8 (s->y, s->wp, s->hp, s->width,
+          s->height, output->data, output->stride, output->pixel_stride,
+          s->threads));
+  finish_stats (s);
   return ESDNET_OK;
 }
 
@@ -304,13 +313,17 @@ esdnet_stream_process_f32 (esdnet_stream *s, const float *input,
   if (!input || !output)
     return stream_fail (s, ESDNET_ERROR_INVALID_ARGUMENT,
         "input or output buffer is NULL");
-  planar_f32_pad (input, s->width, s->height, s->x, s->wp, s->hp, s->threads);
+  memset (s->work_ms, 0, sizeof s->work_ms);
+  TIMED (s, ESDNET_WORK_IO, planar_f32_pad (input, s->width, s->height, s->x, s->wp, s->hp,
+          s->threads));
   run_frame (s, mode);
   const size_t plane = (size_t) s->wp * s->hp;
-  for (int32_t c = 0; c < 3; c++)
-    for (int32_t y = 0; y < s->height; y++)
-      memcpy (output + ((size_t) c * s->height + y) * s->width,
-          s->y + c * plane + (size_t) y * s->wp, s->width * sizeof (float));
+  TIMED (s, ESDNET_WORK_IO, for (int32_t c = 0; c < 3; c++)
+      for (int32_t y = 0; y < s->height; y++)
+        memcpy (output + ((size_t) c * s->height + y) * s->width,
+            s->y + c * plane + (size_t) y * s->wp,
+            s->width * sizeof (float)));
+  finish_stats (s);
   return ESDNET_OK;
 }
 

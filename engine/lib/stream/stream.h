@@ -6,6 +6,8 @@
 #include "esdnet.h"
 #include "model/model.h"
 
+#include <omp.h>
+
 #define LIF_NAME_SIZE 48
 
 typedef struct {
@@ -36,9 +38,18 @@ struct esdnet_stream {
 
   double macs;                /* real-valued MACs of a frame (fixed) */
   double ann_macs;
+  double work_ms[ESDNET_WORK_COUNT];  /* profile of the frame being run */
   esdnet_frame_stats stats;
   char error[ESDNET_ERROR_MESSAGE_SIZE];
 };
+
+/* Runs call and adds its wall time to the frame's profile. */
+#define TIMED(s, kind, call) \
+  do { \
+    const double t0_ = omp_get_wtime (); \
+    call; \
+    (s)->work_ms[kind] += (omp_get_wtime () - t0_) * 1e3; \
+  } while (0)
 
 /* Runs the network on s->x (padded) into s->y; fills per-layer spikes. */
 void esdnet_forward (esdnet_stream *s);
