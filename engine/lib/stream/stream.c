@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------ LIF layers */
 
@@ -105,13 +106,51 @@ frame_macs (const esdnet_config *c, size_t hw1)
   return macs;
 }
 
-#define ALLOC(field, count) \
-  do { \
-    const size_t n_ = (count); \
-    s->field = calloc (n_ > 0 ? n_ : 1, sizeof (float)); \
-    if (!s->field) \
-      goto oom; \
-  } while (0)
+typedef struct {
+  float **field;
+  size_t count;               /* floats */
+} buffer_spec;
+
+#define N_BUFFERS 15
+
+/* Every activation buffer of a stream and its size: one list for
+ * allocation, the memory check and freeing. */
+static void
+buffer_specs (esdnet_stream *s, buffer_spec b[N_BUFFERS])
+{
+  const esdnet_model *m = s->model;
+  const size_t T = (size_t) m->config.timesteps, d = (size_t) m->config.dim;
+  const size_t hw1 = (size_t) s->wp * s->hp, hw2 = hw1 / 4, hw3 = hw1 / 16;
+  const buffer_spec specs[N_BUFFERS] = {
+    { &s->x, 3 * hw1 },
+    { &s->e1, T * d * hw1 },
+    { &s->d1, T * 2 * d * hw1 },
+    { &s->e2, T * 2 * d * hw2 },
+    { &s->cat2, T * 4 * d * hw2 },
+    { &s->d2, T * 2 * d * hw2 },
+    { &s->e3, T * 4 * d * hw3 },
+    { &s->spk, T * 2 * d * hw1 },
+    { &s->acc, T * 2 * d * hw1 },
+    { &s->acc2, T * 2 * d * hw1 },
+    { &s->mda_scratch, mda_scratch_floats (m->config.timesteps,
+            4 * m->config.dim, s->hp, s->wp) },
+    { &s->f, 2 * d * hw1 },
+    { &s->refined, 2 * d * hw1 },
+    { &s->frb_tmp, frb_tmp_floats (&m->refine, s->hp, s->wp) },
+    { &s->y, 3 * hw1 },
+  };
+  memcpy (b, specs, sizeof specs);
+}
+
+/* Bytes of RAM in the machine (0 if unknown). Checked before allocating:
+ * with overcommit, calloc of more than the machine has may succeed and the
+ * process die later, when the pages are touched. */
+static uint64_t
+physical_memory (void)
+{
+  const long pages = sysconf (_SC_PHYS_PAGES), size = sysconf (_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? (uint64_t) pages * (uint64_t) size : 0;
+}
 
 esdnet_stream *
 esdnet_stream_create (const esdnet_model *model, int32_t width,
@@ -135,31 +174,35 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
     return esdnet_error_set (error, ESDNET_ERROR_OUT_OF_MEMORY,
         "out of memory creating a stream"), NULL;
   const esdnet_config *c = &model->config;
-  const size_t T = (size_t) c->timesteps, d = (size_t) c->dim;
   s->model = model;
   s->width = width;
   s->height = height;
   s->wp = (width + 3) / 4 * 4;
   s->hp = (height + 3) / 4 * 4;
   s->threads = resolve_threads (threads);
-  const size_t hw1 = (size_t) s->wp * s->hp, hw2 = hw1 / 4, hw3 = hw1 / 16;
+  const size_t hw1 = (size_t) s->wp * s->hp;
 
-  ALLOC (x, 3 * hw1);
-  ALLOC (e1, T * d * hw1);
-  ALLOC (d1, T * 2 * d * hw1);
-  ALLOC (e2, T * 2 * d * hw2);
-  ALLOC (cat2, T * 4 * d * hw2);
-  ALLOC (d2, T * 2 * d * hw2);
-  ALLOC (e3, T * 4 * d * hw3);
-  ALLOC (spk, T * 2 * d * hw1);
-  ALLOC (acc, T * 2 * d * hw1);
-  ALLOC (acc2, T * 2 * d * hw1);
-  ALLOC (mda_scratch, mda_scratch_floats (c->timesteps, 4 * c->dim, s->hp,
-          s->wp));
-  ALLOC (f, 2 * d * hw1);
-  ALLOC (refined, 2 * d * hw1);
-  ALLOC (frb_tmp, frb_tmp_floats (&model->refine, s->hp, s->wp));
-  ALLOC (y, 3 * hw1);
+  buffer_spec b[N_BUFFERS];
+  buffer_specs (s, b);
+  uint64_t bytes = 0;
+  for (int i = 0; i < N_BUFFERS; i++)
+    bytes += b[i].count * sizeof (float);
+  /* The membranes: one per neuron of every LIF layer, about a third more. */
+  bytes += bytes / 3;
+  const uint64_t ram = physical_memory ();
+  if (ram && bytes > ram) {
+    esdnet_stream_free (s);
+    return esdnet_error_set (error, ESDNET_ERROR_OUT_OF_MEMORY,
+        "a %dx%d stream of this dim-%d model needs about %llu MB, more than "
+        "the machine's %llu MB", width, height, c->dim,
+        (unsigned long long) (bytes >> 20), (unsigned long long) (ram >> 20)),
+        NULL;
+  }
+  for (int i = 0; i < N_BUFFERS; i++) {
+    *b[i].field = calloc (b[i].count ? b[i].count : 1, sizeof (float));
+    if (!*b[i].field)
+      goto oom;
+  }
   if (!plan_lifs (s))
     goto oom;
   s->macs = frame_macs (c, hw1);
@@ -173,8 +216,6 @@ oom:
       c->dim), NULL;
 }
 
-#undef ALLOC
-
 void
 esdnet_stream_free (esdnet_stream *s)
 {
@@ -184,11 +225,10 @@ esdnet_stream_free (esdnet_stream *s)
     for (int32_t i = 0; i < s->n_lifs; i++)
       free (s->lifs[i].v);
   free (s->lifs);
-  float *buffers[] = { s->x, s->e1, s->d1, s->e2, s->cat2, s->d2, s->e3,
-    s->spk, s->acc, s->acc2, s->mda_scratch, s->f, s->refined, s->frb_tmp,
-    s->y };
-  for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
-    free (buffers[i]);
+  buffer_spec b[N_BUFFERS];
+  buffer_specs (s, b);
+  for (int i = 0; i < N_BUFFERS; i++)
+    free (*b[i].field);
   free (s);
 }
 
