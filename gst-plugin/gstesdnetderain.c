@@ -486,10 +486,12 @@ no_stream:
 }
 
 /* Mean absolute luma change against the previous frame, 0..1; the current
- * luma replaces the stored one. Returns -1 for the first frame. */
+ * luma replaces the stored one. Returns -1 when there is no previous frame
+ * (the first one, or the first after a strength-0 frame). */
 static gdouble
 luma_change (GstEsdnetDerain * self, const esdnet_image_u8 * img)
 {
+  const gboolean compare = self->have_prev;
   guint64 sum = 0;
   gsize i = 0;
 
@@ -499,14 +501,15 @@ luma_change (GstEsdnetDerain * self, const esdnet_image_u8 * img)
       const guint8 *p = row + (gsize) x * img->pixel_stride;
       /* BT.601 luma in 8.8 fixed point */
       guint8 luma = (guint8) ((77 * p[0] + 150 * p[1] + 29 * p[2]) >> 8);
-      sum += (guint) ABS ((gint) luma - (gint) self->luma_prev[i]);
+      /* Without a previous frame the stored bytes are uninitialised. */
+      if (compare)
+        sum += (guint) ABS ((gint) luma - (gint) self->luma_prev[i]);
       self->luma_prev[i] = luma;
     }
   }
-  if (!self->have_prev) {
-    self->have_prev = TRUE;
+  self->have_prev = TRUE;
+  if (!compare)
     return -1.0;
-  }
   return (gdouble) sum / (255.0 * (gdouble) self->luma_len);
 }
 
@@ -598,7 +601,7 @@ gst_esdnet_derain_transform_frame (GstVideoFilter * filter,
 {
   GstEsdnetDerain *self = GST_ESDNET_DERAIN (filter);
   GstEsdnetTemporalMode mode;
-  gdouble strength, scene_cut_threshold;
+  gdouble strength, scene_cut_threshold, change;
   guint threads, every;
   gboolean reset, scene_cut = FALSE;
   GstVideoFrame rgb_in, rgb_out;
@@ -647,10 +650,12 @@ gst_esdnet_derain_transform_frame (GstVideoFilter * filter,
     dst = image_of_frame (&rgb_out);
   }
 
+  /* The luma history follows every frame, whatever the mode and threshold,
+   * so that a cut is always judged against the frame just before (not one
+   * from before the threshold was raised or carry mode chosen). */
+  change = luma_change (self, &src);
   if (mode == GST_ESDNET_TEMPORAL_CARRY) {
-    gdouble change = scene_cut_threshold > 0.0 ? luma_change (self, &src) :
-        -1.0;
-    scene_cut = change > scene_cut_threshold;
+    scene_cut = scene_cut_threshold > 0.0 && change > scene_cut_threshold;
     if (reset || scene_cut)
       esdnet_stream_reset (self->stream);
   }
