@@ -103,8 +103,8 @@ uint64_t esdnet_model_param_count (const esdnet_model *model);
 /* Multiply-accumulates per pixel of one frame if every conv of the SNN
  * were dense, T repeats included (the published "7.5 M per pixel"). */
 double esdnet_model_dense_macs_per_pixel (const esdnet_model *model);
-/* The value of a __metadata__ key other than the architecture ("description",
- * "training"), or NULL. Valid as long as the model. */
+/* The value of any __metadata__ key ("dim", "description", "training"
+ * ...), or NULL. Valid as long as the model. */
 const char *esdnet_model_get_metadata (const esdnet_model *model, const char *key);
 
 /* --------------------------------------------------------------- stream */

@@ -169,7 +169,11 @@ parse_entry (const char *name, const json_value *entry, const uint8_t *data,
         name);
   offsets[0] = offs->items[0].integer;
   offsets[1] = offs->items[1].integer;
-  if (offsets[0] > offsets[1] || offsets[1] > data_size)
+  if (offsets[0] > offsets[1])
+    return ENTRY_ERROR ("tensor '%.96s': data_offsets [%llu, %llu) are "
+        "reversed", name, (unsigned long long) offsets[0],
+        (unsigned long long) offsets[1]);
+  if (offsets[1] > data_size)
     return ENTRY_ERROR ("tensor '%.96s': data_offsets [%llu, %llu) lie "
         "outside the %llu data bytes", name, (unsigned long long) offsets[0],
         (unsigned long long) offsets[1], (unsigned long long) data_size);
@@ -184,6 +188,12 @@ parse_entry (const char *name, const json_value *entry, const uint8_t *data,
         "out of memory reading tensor entries");
   return ESDNET_OK;
 #undef ENTRY_ERROR
+}
+
+static int
+compare_tensor_names (const void *a, const void *b)
+{
+  return strcmp (((const st_tensor *) a)->name, ((const st_tensor *) b)->name);
 }
 
 typedef struct {
@@ -287,6 +297,10 @@ st_file_parse (const uint8_t *bytes, size_t size, st_file *out,
   }
   if (status == ESDNET_OK)
     status = check_layout (out, spans, data_size, error);
+  /* Sorted by name for st_file_find: a header may list ~10^6 entries. */
+  if (status == ESDNET_OK)
+    qsort (out->tensors, out->n_tensors, sizeof *out->tensors,
+        compare_tensor_names);
 
 done:
   free (spans);
@@ -314,10 +328,9 @@ st_file_clear (st_file *f)
 const st_tensor *
 st_file_find (const st_file *f, const char *name)
 {
-  for (size_t i = 0; i < f->n_tensors; i++)
-    if (strcmp (f->tensors[i].name, name) == 0)
-      return &f->tensors[i];
-  return NULL;
+  const st_tensor key = { .name = (char *) name };
+  return bsearch (&key, f->tensors, f->n_tensors, sizeof *f->tensors,
+      compare_tensor_names);
 }
 
 const char *

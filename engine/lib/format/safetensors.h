@@ -33,7 +33,7 @@ typedef struct {
 } st_metadata;
 
 typedef struct {
-  st_tensor *tensors;
+  st_tensor *tensors;         /* sorted by name */
   size_t n_tensors;
   st_metadata *metadata;
   size_t n_metadata;

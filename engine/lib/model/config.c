@@ -117,8 +117,10 @@ get_float (const st_file *f, const char *key, double lo, bool open_lo,
   esdnet_status status = get_value (f, key, &v, error);
   if (status != ESDNET_OK)
     return status;
-  if (!parse_float (v, &x) || !isfinite (x) || x < lo || (open_lo && x == lo)
-      || x > hi)
+  /* The open bound applies to the float the engine computes with: a tiny
+   * positive value such as "1e-50" rounds to 0. */
+  if (!parse_float (v, &x) || !isfinite (x) || x < lo || x > hi
+      || (open_lo && (float) x <= lo))
     return METADATA_ERROR ("metadata '%s' = '%.32s' is not a number in "
         "%s%g, %g]", key, v, open_lo ? "(" : "[", lo, hi);
   *out = (float) x;

@@ -8,8 +8,10 @@
  */
 #include "model.h"
 #include "error.h"
+#include "kernels/kernels.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -141,11 +143,21 @@ take_conv (loader *L, const char *prefix, int32_t c_out, int32_t c_in,
     int32_t k, int32_t stride, bool has_bias)
 {
   char name[NAME_SIZE];
-  esdnet_conv cv = { c_in, c_out, k, stride, NULL, NULL };
+  esdnet_conv cv = { c_in, c_out, k, stride, NULL, NULL, NULL };
   cv.weight = TAKE (L, join (name, prefix, "weight"), true, c_out, c_in, k, k);
   cv.bias = has_bias ? TAKE (L, join (name, prefix, "bias"), true, c_out)
       : model_alloc (L, (size_t) c_out, sizeof (float));
   return cv;
+}
+
+/* *out = v, or false where v lies outside the float range. */
+static bool
+store_float (float *out, double v)
+{
+  if (!(fabs (v) <= FLT_MAX))
+    return false;
+  *out = (float) v;
+  return true;
 }
 
 /* Folds the BatchNorm at bn_prefix into cv: y = (conv(x) - mean) * s + beta
@@ -185,9 +197,19 @@ fold_bn (loader *L, esdnet_conv *cv, const char *bn_prefix)
       return;
     }
     const double s = gamma[o] / sqrt ((double) var[o] + L->model->config.bn_eps);
+    bool ok = true;
     for (size_t i = 0; i < per_out; i++)
-      cv->weight[o * per_out + i] = (float) (cv->weight[o * per_out + i] * s);
-    cv->bias[o] = (float) ((cv->bias[o] - mean[o]) * s + beta[o]);
+      ok &= store_float (&cv->weight[o * per_out + i],
+          cv->weight[o * per_out + i] * s);
+    ok &= store_float (&cv->bias[o], (cv->bias[o] - mean[o]) * s + beta[o]);
+    if (!ok) {
+      /* Finite inputs, but a huge gamma or a variance next to -eps scales
+       * the convolution to infinity: the output would be all NaN. */
+      L->status = esdnet_error_set (L->error, ESDNET_ERROR_MODEL_NONFINITE,
+          "folding BatchNorm '%s' channel %d into its convolution gives "
+          "infinite weights", bn_prefix, o);
+      return;
+    }
   }
 }
 
@@ -279,6 +301,42 @@ take_network (loader *L)
   m->output = take_conv (L, "output.0", 3, r->c, 3, 1, true);
 }
 
+static void
+pack_conv (loader *L, esdnet_conv *cv)
+{
+  if (cv->k != 3 || cv->stride != 1)
+    return;
+  cv->packed = model_alloc (L, conv2d_packed_floats (cv), sizeof (float));
+  if (cv->packed)
+    conv2d_pack (cv, cv->packed);
+}
+
+/* Every 3x3 stride-1 conv gets the blocked weights of its fast kernel. */
+static void
+pack_network (loader *L)
+{
+  esdnet_model *m = L->model;
+  pack_conv (L, &m->patch_embed);
+  for (int32_t l = 0; l < 3; l++) {
+    for (int32_t i = 0; i < m->config.enc_blocks[l]; i++) {
+      pack_conv (L, &m->enc[l][i].conv_a);
+      pack_conv (L, &m->enc[l][i].conv_b);
+      pack_conv (L, &m->enc[l][i].shortcut);
+    }
+    for (int32_t i = 0; i < m->config.dec_blocks[l]; i++) {
+      pack_conv (L, &m->dec[l][i].conv_a);
+      pack_conv (L, &m->dec[l][i].conv_b);
+      pack_conv (L, &m->dec[l][i].shortcut);
+    }
+  }
+  pack_conv (L, &m->up3_2);
+  pack_conv (L, &m->up2_1);
+  pack_conv (L, &m->refine.sa0);
+  pack_conv (L, &m->refine.sa1);
+  pack_conv (L, &m->refine.sa3);
+  pack_conv (L, &m->output);
+}
+
 static esdnet_status
 copy_metadata (loader *L, const st_file *f)
 {
@@ -337,6 +395,9 @@ esdnet_model_load_from_memory (const void *data, size_t size,
       goto fail;
     }
   }
+  pack_network (&L);
+  if (L.status != ESDNET_OK)
+    goto fail;
   free (L.used);
   st_file_clear (&file);
   return m;
@@ -387,20 +448,24 @@ esdnet_model_load_from_file (const char *path, esdnet_error *error)
         "out of memory reading model '%s' (%zu bytes)", path, size), NULL;
   }
   size_t got = fread (bytes, 1, size, fp);
-  int read_errno = errno;
+  const int read_errno = ferror (fp) ? errno : 0;
   fclose (fp);
   if (got != size) {
     free (bytes);
     return esdnet_error_set (error, ESDNET_ERROR_IO, "cannot read model '%s': "
-        "%s", path, errno_reason (read_errno)), NULL;
+        "%s", path, read_errno ? errno_reason (read_errno)
+        : "the file is shorter than its size"), NULL;
   }
   esdnet_model *m = esdnet_model_load_from_memory (bytes, size, error);
   free (bytes);
   if (!m) {
-    /* Name the file in front of the reason. */
+    /* Name the file in front of the reason; a long path keeps only its
+     * tail so that the reason still fits. */
     char reason[ESDNET_ERROR_MESSAGE_SIZE];
     memcpy (reason, error->message, sizeof reason);
-    esdnet_error_set (error, error->status, "model '%s': %s", path, reason);
+    const size_t len = strlen (path), keep = 120;
+    esdnet_error_set (error, error->status, "model '%s%s': %s",
+        len > keep ? "..." : "", len > keep ? path + len - keep : path, reason);
   }
   return m;
 }
