@@ -126,6 +126,27 @@ cli_parse_int (const char *option, const char *text, long min, long max,
 }
 
 bool
+cli_parse_double (const char *option, const char *text, double min,
+    double max, double *out)
+{
+  /* Like parse_long: no leading blanks, and no "nan" or "inf". */
+  const bool digit_first = text[0] == '-' || text[0] == '+' || text[0] == '.'
+      || (text[0] >= '0' && text[0] <= '9');
+  char *end = (char *) text;
+  const double v = digit_first ? strtod (text, &end) : 0.0;
+  if (end == text || *end != '\0' || v != v) {
+    cli_error ("%s: '%s' is not a number", option, text);
+    return false;
+  }
+  if (v < min || v > max) {
+    cli_error ("%s: %s is out of range (%g..%g)", option, text, min, max);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool
 cli_parse_size (const char *option, const char *text, int32_t *width,
     int32_t *height)
 {

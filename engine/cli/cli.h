@@ -19,6 +19,7 @@ enum {
 int cmd_derain (int argc, char **argv);
 int cmd_info (int argc, char **argv);
 int cmd_bench (int argc, char **argv);
+int cmd_eval (int argc, char **argv);
 
 /* "esdnet: " + message + newline on stderr. */
 void cli_error (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
@@ -55,6 +56,8 @@ int cli_parse_args (const cli_command *cmd, int argc, char **argv,
  * return false. */
 bool cli_parse_int (const char *option, const char *text, long min, long max,
     int32_t *out);
+bool cli_parse_double (const char *option, const char *text, double min,
+    double max, double *out);
 bool cli_parse_size (const char *option, const char *text, int32_t *width,
     int32_t *height);
 bool cli_parse_temporal (const char *option, const char *text,

@@ -1,6 +1,8 @@
 /* cmd_derain.c — `esdnet derain`: image files, or a directory of them,
- * through the network into PNG files. */
+ * through the network into PNG files; video files into video files
+ * (derain_video.c). */
 #include "cli.h"
+#include "derain_video.h"
 #include "image_io.h"
 
 #include <errno.h>
@@ -17,10 +19,25 @@ static const char usage[] =
     "name order and written into the directory OUTPUT (made if missing) with\n"
     "the same names ending in .png.\n"
     "\n"
+    "If INPUT is a video (.mp4 .mkv .mov .avi .webm .ts .m4v .ogv, or any\n"
+    "file GStreamer recognises as a video container), every frame is derained\n"
+    "and OUTPUT is written as a video: H.264 in MP4 (.mp4 .m4v), QuickTime\n"
+    "(.mov), AVI (.avi) or MPEG-TS (.ts), VP8 in WebM (.webm), H.264 in\n"
+    "Matroska (.mkv and any other name; .ogv is read, not written). Audio is\n"
+    "copied as it is, or re-encoded where the container needs it; other\n"
+    "streams are copied if the container takes them as they are, else dropped\n"
+    "with a note. A progress line shows on a terminal; Ctrl-C ends OUTPUT early\n"
+    "as a playable file (exit status 130).\n"
+    "\n"
     "  --model FILE         model file (default: $ESDNET_MODEL)\n"
-    "  --temporal MODE      reset: every image starts from rest (default);\n"
-    "                       carry: the membranes carry over from one image to\n"
-    "                       the next, for the frames of a video\n"
+    "  --temporal MODE      reset: every image starts from rest (the default\n"
+    "                       for images); carry: the membranes carry over from\n"
+    "                       one frame to the next (the default for video)\n"
+    "  --scene-cut F        video in carry mode: start from rest again when the\n"
+    "                       mean luma change between frames exceeds F (0..1,\n"
+    "                       default 0.2 as the esdnetderain element; 0 = never)\n"
+    "  --side-by-side       write the original and the derained picture next\n"
+    "                       to each other (twice as wide)\n"
     "  --threads N          threads, 0 = one per core (default)\n";
 
 /* One image to process. */
@@ -151,6 +168,7 @@ typedef struct {
   const esdnet_model *model;
   int32_t threads;
   esdnet_temporal_mode mode;
+  bool side_by_side;
   esdnet_stream *stream;
   esdnet_image_u8 output;     /* the stream's frame size */
   int frames;
@@ -192,7 +210,12 @@ derain_one (derainer *d, const job *j)
     if (!ok)
       cli_error ("cannot derain '%s': %s", j->input,
           esdnet_stream_last_error (d->stream));
-    ok = ok && image_save_png (&d->output, j->output, &err);
+    esdnet_image_u8 pair = { 0 };
+    if (ok && d->side_by_side)
+      ok = image_side_by_side (&input, &d->output, &pair, &err);
+    ok = ok && image_save_png (d->side_by_side ? &pair : &d->output,
+        j->output, &err);
+    image_free (&pair);
     if (ok) {
       esdnet_frame_stats stats;
       esdnet_stream_get_stats (d->stream, &stats);
@@ -201,7 +224,7 @@ derain_one (derainer *d, const job *j)
       d->spikes += stats.spikes;
       d->neurons += stats.neurons;
       printf ("%s -> %s  %dx%d  %.1f ms\n", j->input, j->output,
-          input.width, input.height, ms);
+          d->side_by_side ? 2 * input.width : input.width, input.height, ms);
       fflush (stdout); /* progress, also through a pipe */
     }
   }
@@ -213,13 +236,41 @@ derain_one (derainer *d, const job *j)
   return ok;
 }
 
+/* A video INPUT: OUTPUT is checked, then the model loaded. */
+static int
+derain_video_file (const char *input, const char *output,
+    const char *model_path, video_settings *settings)
+{
+  if (same_file (input, output)) {
+    cli_error ("OUTPUT must be another file than INPUT");
+    return CLI_EXIT_USAGE;
+  }
+  if (has_image_extension (output) || g_file_test (output,
+          G_FILE_TEST_IS_DIR)) {
+    cli_error ("'%s' is a video: OUTPUT must name a video file, such as "
+        "out.mp4 or out.mkv", input);
+    return CLI_EXIT_USAGE;
+  }
+  esdnet_model *model = cli_load_model (model_path);
+  if (!model)
+    return CLI_EXIT_FAILURE;
+  settings->model = model;
+  const int status = video_derain (input, output, settings);
+  esdnet_model_free (model);
+  return status;
+}
+
 int
 cmd_derain (int argc, char **argv)
 {
-  const char *model_arg = NULL, *temporal_arg = NULL, *threads_arg = NULL;
+  const char *model_arg = NULL, *temporal_arg = NULL, *threads_arg = NULL,
+      *scene_cut_arg = NULL;
+  bool side_by_side = false;
   const cli_option options[] = {
     { "model", &model_arg, NULL },
     { "temporal", &temporal_arg, NULL },
+    { "scene-cut", &scene_cut_arg, NULL },
+    { "side-by-side", NULL, &side_by_side },
     { "threads", &threads_arg, NULL },
   };
   const cli_command cmd = { "derain", usage, options, G_N_ELEMENTS (options),
@@ -229,24 +280,44 @@ cmd_derain (int argc, char **argv)
   if (status >= 0)
     return status;
 
-  derainer d = { .mode = ESDNET_TEMPORAL_RESET };
+  derainer d = { .mode = ESDNET_TEMPORAL_RESET, .side_by_side = side_by_side };
+  video_settings video = { .mode = ESDNET_TEMPORAL_CARRY,
+    .scene_cut = VIDEO_DEFAULT_SCENE_CUT, .side_by_side = side_by_side };
   if ((temporal_arg && !cli_parse_temporal ("--temporal", temporal_arg,
               &d.mode)) || (threads_arg && !cli_parse_int ("--threads",
-              threads_arg, 0, CLI_MAX_THREADS, &d.threads)))
+              threads_arg, 0, CLI_MAX_THREADS, &d.threads))
+      || (scene_cut_arg && !cli_parse_double ("--scene-cut", scene_cut_arg,
+              0.0, 1.0, &video.scene_cut)))
     return CLI_EXIT_USAGE;
+  if (temporal_arg)
+    video.mode = d.mode;
+  video.threads = d.threads;
   const char *model_path = cli_model_path (model_arg);
+
+  GError *err = NULL;
+  if (!image_io_init (&err)) {
+    cli_error ("cannot start GStreamer: %s", err->message);
+    g_error_free (err);
+    return CLI_EXIT_FAILURE;
+  }
+  if (!g_file_test (operands[0], G_FILE_TEST_IS_DIR)) {
+    char *type;
+    const media_kind kind = video_probe_file (operands[0], &type);
+    if (kind == MEDIA_OTHER)
+      cli_error ("cannot read '%s': it is neither an image nor a video (%s)",
+          operands[0], type);
+    g_free (type);
+    if (kind == MEDIA_OTHER)
+      return CLI_EXIT_FAILURE;
+    if (kind == MEDIA_VIDEO)
+      return derain_video_file (operands[0], operands[1], model_path, &video);
+  }
 
   GPtrArray *jobs = plan_jobs (operands[0], operands[1], &status);
   if (!jobs)
     return status;
   esdnet_model *model = cli_load_model (model_path);
-  GError *err = NULL;
   bool ok = model != NULL;
-  if (ok && !image_io_init (&err)) {
-    cli_error ("cannot start GStreamer: %s", err->message);
-    g_error_free (err);
-    ok = false;
-  }
   d.model = model;
   for (guint i = 0; ok && i < jobs->len; i++)
     ok = derain_one (&d, jobs->pdata[i]);

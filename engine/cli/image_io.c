@@ -49,6 +49,33 @@ image_free (esdnet_image_u8 *image)
   image->data = NULL;
 }
 
+bool
+image_side_by_side (const esdnet_image_u8 *left, const esdnet_image_u8 *right,
+    esdnet_image_u8 *out, GError **error)
+{
+  g_return_val_if_fail (left->width == right->width
+      && left->height == right->height, false);
+  if (!image_alloc (out, 2 * left->width, left->height, error))
+    return false;
+  const size_t row = (size_t) left->width * 3;
+  for (int32_t y = 0; y < left->height; y++) {
+    uint8_t *dst = out->data + (size_t) y * out->stride;
+    const uint8_t *a = left->data + (size_t) y * left->stride;
+    const uint8_t *b = right->data + (size_t) y * right->stride;
+    if (left->pixel_stride == 3 && right->pixel_stride == 3) {
+      memcpy (dst, a, row);
+      memcpy (dst + row, b, row);
+      continue;
+    }
+    for (int32_t x = 0; x < left->width; x++)
+      for (int c = 0; c < 3; c++) {
+        dst[x * 3 + c] = a[x * left->pixel_stride + c];
+        dst[row + x * 3 + c] = b[x * right->pixel_stride + c];
+      }
+  }
+  return true;
+}
+
 /* Adds a new element of the factory to the pipeline. */
 static GstElement *
 add_element (GstElement *pipeline, const char *factory, GError **error)

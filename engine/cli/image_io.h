@@ -18,6 +18,11 @@ bool image_alloc (esdnet_image_u8 *image, int32_t width, int32_t height,
     GError **error);
 void image_free (esdnet_image_u8 *image);
 
+/* A new image twice as wide: left on the left, right on the right (the
+ * two of the same size). */
+bool image_side_by_side (const esdnet_image_u8 *left,
+    const esdnet_image_u8 *right, esdnet_image_u8 *out, GError **error);
+
 /* Decodes the first picture of any file GStreamer can decode (PNG, JPEG ...). */
 bool image_load (const char *path, esdnet_image_u8 *image, GError **error);
 bool image_save_png (const esdnet_image_u8 *image, const char *path,

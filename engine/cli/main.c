@@ -14,6 +14,7 @@ static const char usage[] =
     "  derain   derain an image, or a directory of images or video frames\n"
     "  info     describe a model file\n"
     "  bench    measure the speed and spiking activity on synthetic frames\n"
+    "  eval     measure quality on paired rainy and clean images\n"
     "\n"
     "  esdnet COMMAND --help   the options of a command\n"
     "  esdnet --version        the version\n";
@@ -25,6 +26,7 @@ static const struct {
   { "derain", cmd_derain },
   { "info", cmd_info },
   { "bench", cmd_bench },
+  { "eval", cmd_eval },
 };
 
 int

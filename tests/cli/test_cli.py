@@ -9,16 +9,25 @@ file, GST_LAUNCH gst-launch-1.0 (it makes the test images).
 
 import json
 import os
+import pty
+import re
+import select
+import signal
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 ESDNET, MODEL, GST_LAUNCH = sys.argv[2:5]
 
 
 class Failure(Exception):
     pass
+
+
+class Skip(Exception):
+    """The case cannot run here (meson's exit status 77)."""
 
 
 def check(condition, message):
@@ -61,6 +70,113 @@ def png_size(path):
 def read(path):
     with open(path, "rb") as f:
         return f.read()
+
+
+_gst = None
+
+
+def gst():
+    """GStreamer through PyGObject, to look into the videos written."""
+    global _gst
+    if _gst is None:
+        try:
+            import gi
+            gi.require_version("Gst", "1.0")
+            gi.require_version("GstPbutils", "1.0")
+            from gi.repository import Gst, GstPbutils
+        except (ImportError, ValueError) as e:
+            raise Skip(f"no GStreamer for Python (python3-gi): {e}")
+        Gst.init(None)
+        _gst = (Gst, GstPbutils)
+    return _gst
+
+
+def have(element):
+    Gst, _ = gst()
+    return Gst.ElementFactory.find(element) is not None
+
+
+def make_clip(path, frames=10, width=64, height=48, pattern="ball", audio=True):
+    """An H.264 clip at 10 fps, with a compressed audio track of the same
+    length if audio. The container follows the name: .mp4 or .mkv."""
+    if not have("x264enc"):
+        raise Skip("no x264enc to make test clips")
+    mux = "mp4mux" if path.endswith(".mp4") else "matroskamux"
+    pipeline = ["videotestsrc", f"num-buffers={frames}", f"pattern={pattern}",
+                "!", f"video/x-raw,width={width},height={height},"
+                "framerate=10/1,format=I420", "!", "x264enc", "!", "queue",
+                "!", mux, "name=m", "!", "filesink", f"location={path}"]
+    if audio:
+        encoders = (["avenc_aac", "voaacenc", "lamemp3enc"] if mux == "mp4mux"
+                    else ["vorbisenc", "opusenc", "avenc_aac", "lamemp3enc"])
+        encoder = next((e for e in encoders if have(e)), None)
+        if encoder is None:
+            raise Skip(f"no audio encoder for {mux}")
+        pipeline += ["audiotestsrc", f"num-buffers={frames}",
+                     "samplesperbuffer=4410", "!", "audio/x-raw,rate=44100",
+                     "!", "audioconvert", "!", encoder, "!", "queue", "!",
+                     "m."]
+    subprocess.run([GST_LAUNCH, "-q", *pipeline], check=True, timeout=60)
+
+
+def streams(path):
+    """{"video": [(width, height)], "audio": [media type], "duration": s}"""
+    Gst, GstPbutils = gst()
+    info = GstPbutils.Discoverer.new(30 * Gst.SECOND).discover_uri(
+        Gst.filename_to_uri(path))
+    result = {"video": [], "audio": [], "duration": info.get_duration() / 1e9}
+    for s in info.get_video_streams():
+        result["video"].append((s.get_width(), s.get_height()))
+    for s in info.get_audio_streams():
+        result["audio"].append(s.get_caps().get_structure(0).get_name())
+    return result
+
+
+def count_frames(path):
+    """Decodes the first video stream; the number of frames."""
+    Gst, _ = gst()
+    pipeline = Gst.Pipeline.new(None)
+    src = Gst.ElementFactory.make("filesrc")
+    decode = Gst.ElementFactory.make("decodebin")
+    sink = Gst.ElementFactory.make("fakesink")
+    src.set_property("location", path)
+    for e in (src, decode, sink):
+        pipeline.add(e)
+    src.link(decode)
+    frames = [0]
+
+    def pad_added(_, pad):
+        name = pad.get_current_caps().get_structure(0).get_name()
+        target = sink
+        if not name.startswith("video/") or sink.get_static_pad("sink").is_linked():
+            target = Gst.ElementFactory.make("fakesink")
+            target.set_property("async", False)
+            pipeline.add(target)
+            target.sync_state_with_parent()
+        pad.link(target.get_static_pad("sink"))
+
+    def count(pad, info):
+        frames[0] += 1
+        return Gst.PadProbeReturn.OK
+
+    decode.connect("pad-added", pad_added)
+    sink.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, count)
+    pipeline.set_state(Gst.State.PLAYING)
+    msg = pipeline.get_bus().timed_pop_filtered(
+        60 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+    pipeline.set_state(Gst.State.NULL)
+    if msg is None or msg.type != Gst.MessageType.EOS:
+        raise Failure(f"cannot decode {path}: "
+                      f"{msg.parse_error()[0].message if msg else 'timeout'}")
+    return frames[0]
+
+
+def summary(out):
+    """(frames, firing rate) from the video summary line."""
+    words = out.split()
+    check("frames," in words and "rate" in words, f"no summary in {out!r}")
+    return (int(words[words.index("frames,") - 1]),
+            float(words[words.index("rate") + 1]))
 
 
 # ------------------------------------------------------------------- cases
@@ -249,9 +365,178 @@ def errors(tmp):
     check(not failures, "\n".join(failures))
 
 
+# ------------------------------------------------------------------ video
+
+V = ["--model", MODEL, "--threads", "1"]
+
+
+def derain_video(tmp):
+    """Every frame derained, audio passed through, in MP4 and Matroska."""
+    src = os.path.join(tmp, "rainy clip.mp4")  # a space, on purpose
+    make_clip(src)
+    src_audio = streams(src)["audio"]
+    check(len(src_audio) == 1, f"test clip streams {streams(src)}")
+    for name in ("out.mp4", "out.mkv", "out.video"):  # .video: Matroska
+        dst = os.path.join(tmp, name)
+        rc, out, err = run("derain", *V, src, dst)
+        # Not a terminal: no progress line, nothing on stderr.
+        check(rc == 0 and err == "", f"{name}: exit {rc}, stderr {err!r}")
+        check(summary(out)[0] == 10 and f"{src} -> {dst}  64x48  " in out
+              and " fps, " in out, f"{name}: summary {out!r}")
+        got = streams(dst)
+        check(got["video"] == [(64, 48)], f"{name}: video {got}")
+        check(got["audio"] == src_audio, f"{name}: audio {got} "
+              f"(input {src_audio})")
+        check(count_frames(dst) == 10, f"{name}: {count_frames(dst)} frames")
+    # Matroska in, MP4 out: audio the muxer cannot take is re-encoded.
+    mkv = os.path.join(tmp, "in.mkv")
+    make_clip(mkv, pattern="snow")
+    dst = os.path.join(tmp, "from-mkv.mp4")
+    run_ok("derain", *V, mkv, dst)
+    got = streams(dst)
+    check(len(got["audio"]) == 1 and count_frames(dst) == 10,
+          f"mkv -> mp4: {got}")
+    # A video is known by its content too, whatever its name.
+    renamed = os.path.join(tmp, "clip.data")
+    os.rename(src, renamed)
+    out = run_ok("derain", *V, renamed, os.path.join(tmp, "renamed.mkv"))
+    check(summary(out)[0] == 10, f"renamed clip: {out!r}")
+
+
+def video_side_by_side(tmp):
+    """--side-by-side: original and derained next to each other."""
+    image = os.path.join(tmp, "in.png")
+    make_images("smpte", image, 37, 23)
+    dst = os.path.join(tmp, "pair.png")
+    out = run_ok("derain", *V, "--side-by-side", image, dst)
+    check(png_size(dst) == (74, 23) and " -> " in out and "74x23" in out,
+          f"image size {png_size(dst)}, {out!r}")
+    clip = os.path.join(tmp, "in.mkv")
+    make_clip(clip, audio=False)
+    dst = os.path.join(tmp, "pair.mp4")
+    out = run_ok("derain", *V, "--side-by-side", clip, dst)
+    check(streams(dst)["video"] == [(128, 48)] and "128x48" in out,
+          f"video {streams(dst)}, {out!r}")
+    check(count_frames(dst) == 10, "frames")
+
+
+def video_temporal_reset(tmp):
+    """Video defaults to carry; --temporal reset runs every frame from rest
+    and gives other activity from the second frame on."""
+    clip = os.path.join(tmp, "in.mp4")
+    make_clip(clip)
+    rates = {}
+    for mode in ("default", "reset", "carry"):
+        dst = os.path.join(tmp, mode + ".mp4")
+        args = [] if mode == "default" else ["--temporal", mode]
+        frames, rates[mode] = summary(run_ok("derain", *V, *args, clip, dst))
+        check(frames == 10 and count_frames(dst) == 10, f"{mode}: frames")
+    check(rates["default"] == rates["carry"], f"default is not carry: {rates}")
+    check(rates["reset"] != rates["carry"], f"reset gives carry's rate: {rates}")
+    # --scene-cut 0: never reset; 1: the default rule never fires on a ball
+    for value in ("0", "1", "0.5"):
+        run_ok("derain", *V, "--scene-cut", value, clip,
+               os.path.join(tmp, "cut.mp4"))
+
+
+def video_interrupt(tmp):
+    """On a terminal, a progress line; Ctrl-C ends the output early as a
+    playable file, audio cut to the video, exit status 130."""
+    clip = os.path.join(tmp, "long.mp4")
+    make_clip(clip, frames=200)
+    dst = os.path.join(tmp, "short.mp4")
+    master, slave = pty.openpty()  # stderr a terminal: the progress line
+    p = subprocess.Popen([ESDNET, "derain", *V, clip, dst],
+                         stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    progress = b""
+    interrupted = False
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        try:
+            chunk = os.read(master, 4096) if ready else b""
+        except OSError:  # the program is gone
+            break
+        progress += chunk
+        done = re.findall(rb"\] (\d+)/200 frames", progress)
+        if not interrupted and done and int(done[-1]) >= 3:
+            p.send_signal(signal.SIGINT)
+            interrupted = True
+        if not chunk and p.poll() is not None:
+            break
+    os.close(master)
+    out = p.communicate(timeout=120)[0].decode()
+    err = progress.decode(errors="replace")
+    check(interrupted, f"no progress line to interrupt at: {err!r}")
+    check(re.search(r"\r *\d+% \[#*-*\] \d+/200 frames  [\d.]+ fps  ETA ", err),
+          f"progress line {err!r}")
+    check(p.returncode == 130 and "interrupted: finishing" in err
+          and "(interrupted)" in out, f"exit {p.returncode}: {out!r} {err!r}")
+    frames = count_frames(dst)
+    check(3 <= frames < 200 and frames == summary(out)[0],
+          f"{frames} frames written, {out!r}")
+    got = streams(dst)
+    check(len(got["audio"]) == 1 and got["duration"] < frames / 10 + 0.3,
+          f"{frames} frames, {got}")
+
+
+def video_errors(tmp):
+    clip = os.path.join(tmp, "in.mp4")
+    make_clip(clip, audio=False)
+    audio_only = os.path.join(tmp, "sound.mkv")
+    subprocess.run([GST_LAUNCH, "-q", "audiotestsrc", "num-buffers=5", "!",
+                    "audioconvert", "!", "matroskamux", "!", "filesink",
+                    f"location={audio_only}"], check=True, timeout=60)
+    audio_ogg = os.path.join(tmp, "sound.ogg")
+    if have("vorbisenc") and have("oggmux"):
+        subprocess.run([GST_LAUNCH, "-q", "audiotestsrc", "num-buffers=5", "!",
+                        "audioconvert", "!", "vorbisenc", "!", "oggmux", "!",
+                        "filesink", f"location={audio_ogg}"], check=True,
+                       timeout=60)
+    truncated = os.path.join(tmp, "cut.mp4")
+    with open(truncated, "wb") as f:
+        f.write(read(clip)[:2000])
+    text = os.path.join(tmp, "notes.mp4")
+    with open(text, "w") as f:
+        f.write("not a video\n")
+    out = os.path.join(tmp, "out.mkv")
+
+    cases = [
+        ([audio_only, out], 1, "holds no video stream"),
+        ([truncated, out], 1, "cannot read video"),
+        ([text, out], 1, "cannot read video"),
+        ([os.path.join(tmp, "none.mp4"), out], 1, "none.mp4"),
+        ([clip, os.path.join(tmp, "out.png")], 2, "must name a video"),
+        ([clip, clip], 2, "another file"),
+        ([clip, os.path.join(tmp, "out.ogv")], 2, "not written"),
+        ([clip, os.path.join(tmp, "no", "dir", "out.mp4")], 1,
+         "cannot write video"),
+        (["--scene-cut", "2", clip, out], 2, "--scene-cut"),
+        (["--scene-cut", "x", clip, out], 2, "not a number"),
+        (["--side-by-side=1", clip, out], 2, "takes no value"),
+    ]
+    if os.path.exists(audio_ogg):
+        cases.append(([audio_ogg, out], 1, "neither an image nor a video"))
+    if not have("mpegtsmux"):
+        cases.append(([clip, os.path.join(tmp, "out.ts")], 1,
+                      "'mpegtsmux' is not installed"))
+    failures = []
+    for args, status, text_ in cases:
+        rc, stdout, stderr = run("derain", *V, *args)
+        if rc != status or text_ not in stderr:
+            failures.append(f"esdnet derain {' '.join(args)}: exit {rc} (want "
+                            f"{status}), stderr {stderr!r}")
+        if rc == 1 and os.path.exists(out):
+            failures.append(f"{out} left after a failure")
+    check(not failures, "\n".join(failures))
+
+
 CASES = {f.__name__: f for f in (derain_png, builtin_model, derain_jpeg, derain_directory,
                                   derain_sizes, info, bench, help_and_version,
-                                  errors)}
+                                  errors, derain_video, video_side_by_side,
+                                  video_temporal_reset, video_interrupt,
+                                  video_errors)}
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory(prefix="esdnet-cli-") as tmp:
@@ -260,3 +545,6 @@ if __name__ == "__main__":
         except Failure as e:
             print(f"FAIL: {e}", file=sys.stderr)
             sys.exit(1)
+        except Skip as e:
+            print(f"SKIP: {e}", file=sys.stderr)
+            sys.exit(77)
