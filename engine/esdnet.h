@@ -122,8 +122,16 @@ esdnet_stream *esdnet_stream_create (const esdnet_model *model, int32_t width,
     int32_t height, const esdnet_stream_params *params, esdnet_error *error);
 void esdnet_stream_free (esdnet_stream *stream);
 
-/* Membranes back to 0; the next carry-mode frame starts fresh. */
+/* Membranes back to 0 and the previous frame forgotten; the next
+ * carry-mode frame starts fresh. */
 void esdnet_stream_reset (esdnet_stream *stream);
+
+/* Scene-cut detection for carry mode: when the mean absolute luma change
+ * from the previous frame (0..1 of full scale, on a grid of every 4th
+ * pixel) exceeds threshold, the membranes reset before the frame. 0 (the
+ * default) turns it off. */
+esdnet_status esdnet_stream_set_scene_cut_threshold (esdnet_stream *stream,
+    double threshold);
 esdnet_status esdnet_stream_set_num_threads (esdnet_stream *stream, int32_t num_threads);
 
 /* Interleaved 8-bit RGB: R, G, B at bytes 0, 1, 2 of each pixel.
@@ -176,6 +184,9 @@ typedef struct {
   double energy_pj;       /* 0.9 pJ per AC + 4.6 pJ per MAC (45 nm) */
   double ann_energy_pj;   /* 4.6 pJ per ANN MAC */
   double work_ms[ESDNET_WORK_COUNT]; /* wall time per kind of work */
+  double luma_change;     /* mean |luma change| from the previous frame, 0..1
+                           * (-1 for the first frame after a reset) */
+  int32_t scene_cut;      /* 1 if a scene cut reset the membranes */
 } esdnet_frame_stats;
 
 #define ESDNET_PJ_PER_MAC 4.6

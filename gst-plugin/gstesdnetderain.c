@@ -43,9 +43,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_esdnet_derain_debug);
 #define DEFAULT_STRENGTH 1.0
 #define DEFAULT_POST_STATS 0
 
-/* Scene cuts are judged on luma sampled on this pixel grid: cheap, and a
- * cut changes the whole picture, not single pixels. */
-#define LUMA_STEP 4
 
 enum
 {
@@ -293,8 +290,6 @@ free_format_state (GstEsdnetDerain * self)
   g_clear_pointer (&self->from_rgb, gst_video_converter_free);
   gst_clear_buffer (&self->rgb_in);
   gst_clear_buffer (&self->rgb_out);
-  g_clear_pointer (&self->luma_prev, g_free);
-  self->have_prev = FALSE;
 }
 
 static gboolean
@@ -445,9 +440,6 @@ gst_esdnet_derain_set_info (GstVideoFilter * filter, GstCaps * incaps,
         goto no_converter;
       break;
   }
-  self->luma_len = (gsize) ((width + LUMA_STEP - 1) / LUMA_STEP) *
-      ((height + LUMA_STEP - 1) / LUMA_STEP);
-  self->luma_prev = g_malloc (self->luma_len);
 
   /* New caps start a new picture: fresh membranes, and a stream for the
    * new size. */
@@ -483,34 +475,6 @@ no_stream:
     free_format_state (self);
     return FALSE;
   }
-}
-
-/* Mean absolute luma change against the previous frame, 0..1; the current
- * luma replaces the stored one. Returns -1 when there is no previous frame
- * (the first one, or the first after a strength-0 frame). */
-static gdouble
-luma_change (GstEsdnetDerain * self, const esdnet_image_u8 * img)
-{
-  const gboolean compare = self->have_prev;
-  guint64 sum = 0;
-  gsize i = 0;
-
-  for (gint y = 0; y < img->height; y += LUMA_STEP) {
-    const guint8 *row = img->data + (gsize) y * img->stride;
-    for (gint x = 0; x < img->width; x += LUMA_STEP, i++) {
-      const guint8 *p = row + (gsize) x * img->pixel_stride;
-      /* BT.601 luma in 8.8 fixed point */
-      guint8 luma = (guint8) ((77 * p[0] + 150 * p[1] + 29 * p[2]) >> 8);
-      /* Without a previous frame the stored bytes are uninitialised. */
-      if (compare)
-        sum += (guint) ABS ((gint) luma - (gint) self->luma_prev[i]);
-      self->luma_prev[i] = luma;
-    }
-  }
-  self->have_prev = TRUE;
-  if (!compare)
-    return -1.0;
-  return (gdouble) sum / (255.0 * (gdouble) self->luma_len);
 }
 
 /* out = in + strength * (out - in), on the three colour bytes. */
@@ -572,8 +536,7 @@ image_of_frame (GstVideoFrame * frame)
 }
 
 static void
-post_stats (GstEsdnetDerain * self, gdouble ms, GstEsdnetTemporalMode mode,
-    gboolean scene_cut)
+post_stats (GstEsdnetDerain * self, gdouble ms, GstEsdnetTemporalMode mode)
 {
   esdnet_frame_stats st;
 
@@ -585,7 +548,7 @@ post_stats (GstEsdnetDerain * self, gdouble ms, GstEsdnetTemporalMode mode,
               "processing-ms", G_TYPE_DOUBLE, ms,
               "temporal-mode", G_TYPE_STRING,
               esdnet_temporal_mode_to_string ((esdnet_temporal_mode) mode),
-              "scene-cut", G_TYPE_BOOLEAN, scene_cut,
+              "scene-cut", G_TYPE_BOOLEAN, (gboolean) st.scene_cut,
               "spikes", G_TYPE_UINT64, st.spikes,
               "firing-rate", G_TYPE_DOUBLE, st.firing_rate,
               "acs", G_TYPE_DOUBLE, st.acs,
@@ -601,9 +564,9 @@ gst_esdnet_derain_transform_frame (GstVideoFilter * filter,
 {
   GstEsdnetDerain *self = GST_ESDNET_DERAIN (filter);
   GstEsdnetTemporalMode mode;
-  gdouble strength, scene_cut_threshold, change;
+  gdouble strength, scene_cut_threshold;
   guint threads, every;
-  gboolean reset, scene_cut = FALSE;
+  gboolean reset;
   GstVideoFrame rgb_in, rgb_out;
   esdnet_image_u8 src, dst;
   esdnet_status status;
@@ -623,7 +586,6 @@ gst_esdnet_derain_transform_frame (GstVideoFilter * filter,
   self->frame_count++;
   if (strength <= 0.0) {
     /* Identity: the input exactly, and no state to carry past it. */
-    self->have_prev = FALSE;
     esdnet_stream_reset (self->stream);
     return gst_video_frame_copy (out_frame, in_frame) ? GST_FLOW_OK :
         GST_FLOW_ERROR;
@@ -650,15 +612,10 @@ gst_esdnet_derain_transform_frame (GstVideoFilter * filter,
     dst = image_of_frame (&rgb_out);
   }
 
-  /* The luma history follows every frame, whatever the mode and threshold,
-   * so that a cut is always judged against the frame just before (not one
-   * from before the threshold was raised or carry mode chosen). */
-  change = luma_change (self, &src);
-  if (mode == GST_ESDNET_TEMPORAL_CARRY) {
-    scene_cut = scene_cut_threshold > 0.0 && change > scene_cut_threshold;
-    if (reset || scene_cut)
-      esdnet_stream_reset (self->stream);
-  }
+  /* The engine judges scene cuts (carry mode) against the frame before. */
+  if (reset)
+    esdnet_stream_reset (self->stream);
+  esdnet_stream_set_scene_cut_threshold (self->stream, scene_cut_threshold);
 
   start = g_get_monotonic_time ();
   status = esdnet_stream_process_u8 (self->stream, &src, &dst,
@@ -678,8 +635,7 @@ gst_esdnet_derain_transform_frame (GstVideoFilter * filter,
     copy_fourth_byte (in_frame, out_frame);
 
   if (every && self->frame_count % every == 0)
-    post_stats (self, (g_get_monotonic_time () - start) / 1000.0, mode,
-        scene_cut);
+    post_stats (self, (g_get_monotonic_time () - start) / 1000.0, mode);
   return GST_FLOW_OK;
 
   /* ERRORS */

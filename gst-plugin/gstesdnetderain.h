@@ -55,9 +55,6 @@ struct _GstEsdnetDerain {
   GstVideoConverter *to_rgb, *from_rgb;
   GstVideoInfo rgb_info;
   GstBuffer *rgb_in, *rgb_out;
-  guint8 *luma_prev;          /* subsampled luma of the last frame */
-  gsize luma_len;
-  gboolean have_prev;
   guint64 frame_count;
   guint stream_threads;
 };

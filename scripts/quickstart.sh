@@ -62,7 +62,8 @@ case "$cmd" in
     # The same suite with AddressSanitizer and UndefinedBehaviorSanitizer.
     build build-sanitize -Db_sanitize=address,undefined -Db_lundef=false \
       -Dbuildtype=debugoptimized
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
+      LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0 \
       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       meson test -C build-sanitize --print-errorlogs --no-suite slow
     ;;

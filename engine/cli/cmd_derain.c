@@ -2,6 +2,7 @@
  * through the network into PNG files; video files into video files
  * (derain_video.c). */
 #include "cli.h"
+#include "image_dir.h"
 #include "derain_video.h"
 #include "image_io.h"
 
@@ -65,23 +66,6 @@ job_free (gpointer p)
 }
 
 static bool
-has_image_extension (const char *name)
-{
-  static const char *const extensions[] = { ".png", ".jpg", ".jpeg" };
-  const char *dot = strrchr (name, '.');
-  for (size_t i = 0; dot && i < G_N_ELEMENTS (extensions); i++)
-    if (g_ascii_strcasecmp (dot, extensions[i]) == 0)
-      return true;
-  return false;
-}
-
-static int
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-static bool
 same_file (const char *a, const char *b)
 {
   GStatBuf sa, sb;
@@ -95,18 +79,12 @@ static GPtrArray *
 list_directory (const char *in_dir, const char *out_dir)
 {
   GError *err = NULL;
-  GDir *dir = g_dir_open (in_dir, 0, &err);
-  if (!dir) {
+  GPtrArray *names = image_dir_list (in_dir, &err);
+  if (!names) {
     cli_error ("%s", err->message);
     g_error_free (err);
     return NULL;
   }
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  for (const char *name; (name = g_dir_read_name (dir));)
-    if (has_image_extension (name))
-      g_ptr_array_add (names, g_strdup (name));
-  g_dir_close (dir);
-  g_ptr_array_sort (names, compare_names);
 
   GPtrArray *jobs = g_ptr_array_new_with_free_func (job_free);
   /* "a.jpg" and "a.png" would both become "a.png": refuse to overwrite. */
@@ -245,7 +223,7 @@ derain_video_file (const char *input, const char *output,
     cli_error ("OUTPUT must be another file than INPUT");
     return CLI_EXIT_USAGE;
   }
-  if (has_image_extension (output) || g_file_test (output,
+  if (image_dir_is_image_name (output) || g_file_test (output,
           G_FILE_TEST_IS_DIR)) {
     cli_error ("'%s' is a video: OUTPUT must name a video file, such as "
         "out.mp4 or out.mkv", input);

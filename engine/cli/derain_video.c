@@ -146,9 +146,6 @@ typedef struct {
   esdnet_stream *stream;
   int32_t width, height;
   GstVideoInfo out_info;     /* what goes into the appsrc */
-  guint8 *luma_prev;
-  size_t luma_len;
-  bool have_prev;
 
   GstClockTime video_end;    /* running time the frames pushed reach */
 
@@ -497,31 +494,6 @@ build_pipeline (video_job *j)
 
 /* ---------------------------------------------------------------- frames */
 
-/* Mean absolute luma change from the previous frame, 0..1, on a grid of
- * every 4th pixel; the frame's luma is kept for the next. -1 for the
- * first frame. */
-static double
-luma_change (video_job *j, const esdnet_image_u8 *img)
-{
-  enum { STEP = 4 };
-  uint64_t sum = 0;
-  size_t i = 0;
-  for (int32_t y = 0; y < img->height; y += STEP) {
-    const uint8_t *row = img->data + (size_t) y * img->stride;
-    for (int32_t x = 0; x < img->width; x += STEP, i++) {
-      const uint8_t *p = row + (size_t) x * img->pixel_stride;
-      const int luma = (77 * p[0] + 150 * p[1] + 29 * p[2]) >> 8;
-      sum += (uint64_t) abs (luma - j->luma_prev[i]);
-      j->luma_prev[i] = (uint8_t) luma;
-    }
-  }
-  if (!j->have_prev) {
-    j->have_prev = true;
-    return -1.0;
-  }
-  return (double) sum / (255.0 * (double) j->luma_len);
-}
-
 /* Sets up the engine and the output for frames of the input's size. */
 static bool
 fit_format (video_job *j, const GstVideoInfo *in)
@@ -536,10 +508,7 @@ fit_format (video_job *j, const GstVideoInfo *in)
     return false;
   j->width = w;
   j->height = h;
-  j->luma_len = (size_t) ((w + 3) / 4) * (size_t) ((h + 3) / 4);
-  g_free (j->luma_prev);
-  j->luma_prev = g_malloc (j->luma_len);
-  j->have_prev = false;
+  esdnet_stream_set_scene_cut_threshold (j->stream, j->settings->scene_cut);
 
   const int32_t out_w = j->settings->side_by_side ? 2 * w : w;
   gst_video_info_set_format (&j->out_info, GST_VIDEO_FORMAT_RGB,
@@ -614,16 +583,9 @@ process_sample (video_job *j, GstSample *sample)
   }
   esdnet_image_u8 dst = { j->width, j->height, out_stride, 3, out_data };
 
-  if (j->settings->mode == ESDNET_TEMPORAL_CARRY) {
-    const double change = j->settings->scene_cut > 0 ? luma_change (j, &src)
-        : -1.0;
-    const bool cut = change > j->settings->scene_cut;
-    const bool discont = j->frames > 0
-        && GST_BUFFER_FLAG_IS_SET (in_buf, GST_BUFFER_FLAG_DISCONT);
-    if (cut || discont)
-      esdnet_stream_reset (j->stream);
-    j->scene_cuts += cut;
-  }
+  /* The engine resets on scene cuts itself (carry mode). */
+  if (j->frames > 0 && GST_BUFFER_FLAG_IS_SET (in_buf, GST_BUFFER_FLAG_DISCONT))
+    esdnet_stream_reset (j->stream);
   const double start = cli_now_ms ();
   const bool ok = esdnet_stream_process_u8 (j->stream, &src, &dst,
       j->settings->mode) == ESDNET_OK;
@@ -643,6 +605,7 @@ process_sample (video_job *j, GstSample *sample)
   j->process_ms += ms;
   j->spikes += stats.spikes;
   j->neurons += stats.neurons;
+  j->scene_cuts += stats.scene_cut;
 
   /* Running time: the time base the passed-through streams are muxed in. */
   const GstSegment *segment = gst_sample_get_segment (sample);
@@ -1002,7 +965,6 @@ video_derain (const char *input, const char *output,
   }
 
   esdnet_stream_free (j.stream);
-  g_free (j.luma_prev);
   g_ptr_array_unref (j.branch_heads);
   g_mutex_clear (&j.lock);
   /* Interrupted: the file is complete but short (or, before the first

@@ -2,23 +2,13 @@
  * awkward sizes (1, tile and chunk edges, odd widths), on both ORC paths
  * (meson runs this test once more with ORC_CODE=backup). */
 #include "kernels/kernels.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf (stderr, __VA_ARGS__); \
-      fprintf (stderr, "\n"); \
-      failures++; \
-    } \
-  } while (0)
 
 static uint32_t rng_state = 12345;
 

@@ -15,6 +15,7 @@
  * rejected by it (negative controls).
  */
 #include "esdnet.h"
+#include "check.h"
 #include "fixture.h"
 
 #include <dirent.h>
@@ -32,17 +33,6 @@ typedef struct {
   float *input, *out[2], *spikes[2];   /* [0] reset, [1] carry */
 } fixture;
 
-static int failures = 0;
-
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf (stderr, __VA_ARGS__); \
-      fprintf (stderr, "\n"); \
-      failures++; \
-    } \
-  } while (0)
 
 static bool
 load_fixture (const char *dir, const char *name, fixture *fx, st_file *file,

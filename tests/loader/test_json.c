@@ -5,22 +5,12 @@
  * that is not NUL-terminated.
  */
 #include "format/json.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf (stderr, __VA_ARGS__); \
-      fprintf (stderr, "\n"); \
-      failures++; \
-    } \
-  } while (0)
 
 /* Parses exactly size bytes of text, copied into a buffer of that size so
  * AddressSanitizer catches any read past the end. */

@@ -13,6 +13,7 @@
  * be covered by at least one file.
  */
 #include "esdnet.h"
+#include "check.h"
 
 #include <errno.h>
 #include <math.h>
@@ -22,17 +23,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int failures = 0;
-
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf (stderr, __VA_ARGS__); \
-      fprintf (stderr, "\n"); \
-      failures++; \
-    } \
-  } while (0)
 
 #define MAX_ENTRIES 1024
 #define PATH_SIZE 4096

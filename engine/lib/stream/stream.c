@@ -3,6 +3,7 @@
 #include "error.h"
 #include "kernels/kernels.h"
 
+#include <math.h>
 #include <omp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,7 +112,8 @@ typedef struct {
   size_t count;               /* floats */
 } buffer_spec;
 
-#define N_BUFFERS 15
+#define N_BUFFERS 16
+#define LUMA_STEP 4
 
 /* Every activation buffer of a stream and its size: one list for
  * allocation, the memory check and freeing. */
@@ -138,6 +140,7 @@ buffer_specs (esdnet_stream *s, buffer_spec b[N_BUFFERS])
     { &s->refined, 2 * d * hw1 },
     { &s->frb_tmp, frb_tmp_floats (&m->refine, s->hp, s->wp) },
     { &s->y, 3 * hw1 },
+    { &s->luma_prev, s->luma_len },
   };
   memcpy (b, specs, sizeof specs);
 }
@@ -180,6 +183,8 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
   s->wp = (width + 3) / 4 * 4;
   s->hp = (height + 3) / 4 * 4;
   s->threads = resolve_threads (threads);
+  s->luma_len = (size_t) ((width + LUMA_STEP - 1) / LUMA_STEP)
+      * (size_t) ((height + LUMA_STEP - 1) / LUMA_STEP);
   const size_t hw1 = (size_t) s->wp * s->hp;
 
   buffer_spec b[N_BUFFERS];
@@ -232,13 +237,29 @@ esdnet_stream_free (esdnet_stream *s)
   free (s);
 }
 
+static void
+reset_membranes (esdnet_stream *s)
+{
+  for (int32_t i = 0; i < s->n_lifs; i++)
+    memset (s->lifs[i].v, 0, s->lifs[i].neurons * sizeof (float));
+}
+
 void
 esdnet_stream_reset (esdnet_stream *s)
 {
   if (!s)
     return;
-  for (int32_t i = 0; i < s->n_lifs; i++)
-    memset (s->lifs[i].v, 0, s->lifs[i].neurons * sizeof (float));
+  reset_membranes (s);
+  s->have_prev = false;
+}
+
+esdnet_status
+esdnet_stream_set_scene_cut_threshold (esdnet_stream *s, double threshold)
+{
+  if (!s || !(threshold >= 0.0 && threshold <= 1.0))
+    return ESDNET_ERROR_INVALID_ARGUMENT;
+  s->scene_cut_threshold = threshold;
+  return ESDNET_OK;
 }
 
 esdnet_status
@@ -290,11 +311,38 @@ check_image (esdnet_stream *s, const esdnet_image_u8 *img, const char *which)
   return ESDNET_OK;
 }
 
+/* Mean absolute luma change of the (padded planar) input frame s->x from
+ * the previous one; the frame's luma is kept for the next. -1 for the
+ * first frame. Luma is recorded on every frame, so that turning detection
+ * on compares with the frame just before, not an old one. */
+static double
+luma_change (esdnet_stream *s)
+{
+  const size_t plane = (size_t) s->wp * s->hp;
+  double sum = 0.0;
+  size_t i = 0;
+  for (int32_t y = 0; y < s->height; y += LUMA_STEP) {
+    const float *r = s->x + (size_t) y * s->wp;
+    for (int32_t x = 0; x < s->width; x += LUMA_STEP, i++) {
+      const float luma = 0.299f * r[x] + 0.587f * r[plane + x]
+          + 0.114f * r[2 * plane + x];
+      sum += fabsf (luma - s->luma_prev[i]);
+      s->luma_prev[i] = luma;
+    }
+  }
+  const bool first = !s->have_prev;
+  s->have_prev = true;
+  return first ? -1.0 : sum / (double) s->luma_len;
+}
+
 static void
 run_frame (esdnet_stream *s, esdnet_temporal_mode mode)
 {
-  if (mode == ESDNET_TEMPORAL_RESET)
-    esdnet_stream_reset (s);
+  s->luma_change = luma_change (s);
+  s->scene_cut = mode == ESDNET_TEMPORAL_CARRY && s->scene_cut_threshold > 0.0
+      && s->luma_change > s->scene_cut_threshold;
+  if (mode == ESDNET_TEMPORAL_RESET || s->scene_cut)
+    reset_membranes (s);
   esdnet_forward (s);
 }
 
@@ -316,6 +364,8 @@ finish_stats (esdnet_stream *s)
   st->energy_pj = st->acs * ESDNET_PJ_PER_AC + st->macs * ESDNET_PJ_PER_MAC;
   st->ann_energy_pj = st->ann_macs * ESDNET_PJ_PER_MAC;
   memcpy (st->work_ms, s->work_ms, sizeof st->work_ms);
+  st->luma_change = s->luma_change;
+  st->scene_cut = s->scene_cut;
   s->error[0] = '\0';
 }
 

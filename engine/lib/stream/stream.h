@@ -36,6 +36,14 @@ struct esdnet_stream {
   float *mda_scratch;
   float *f, *refined, *frb_tmp, *y; /* after the mean over T */
 
+  /* Scene cuts: luma of the previous frame on a 4-pixel grid. */
+  double scene_cut_threshold;
+  float *luma_prev;
+  size_t luma_len;
+  bool have_prev;
+  double luma_change;
+  bool scene_cut;
+
   double macs;                /* real-valued MACs of a frame (fixed) */
   double ann_macs;
   double work_ms[ESDNET_WORK_COUNT];  /* profile of the frame being run */
