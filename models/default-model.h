@@ -6,7 +6,7 @@
 
 /* The bytes of the built-in model file (a reference; unref when done). */
 GBytes *esdnet_default_model_bytes (void);
-/* Its name in the sources, for messages. */
-#define ESDNET_DEFAULT_MODEL_NAME "esdnet-quick"
+/* Its name, for messages: ESDNET_DEFAULT_MODEL_NAME, defined by
+ * models/meson.build. */
 
 #endif

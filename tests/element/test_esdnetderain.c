@@ -407,7 +407,7 @@ GST_START_TEST (test_engine_output_carry)
 GST_END_TEST;
 
 /* No model-location: the model compiled into the element, which is the
- * file models/esdnet-quick.safetensors. */
+ * file named in models/meson.build (default_model_name). */
 GST_START_TEST (test_builtin_model)
 {
   check_against_engine (BUILTIN_MODEL_FILE, TRUE, MODE_CARRY, 16, 12, 2);
