@@ -14,7 +14,7 @@ build_packages="gcc libc6-dev meson ninja-build pkg-config libglib2.0-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev liborc-0.4-dev
   liborc-0.4-dev-bin gstreamer1.0-tools gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  python3 python3-numpy python3-pil"
+  python3 python3-numpy python3-pil python3-scipy"
 test_packages="python3-torch python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0"
 
 install_missing() {
