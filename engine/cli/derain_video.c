@@ -28,10 +28,10 @@
 #include "derain_video.h"
 
 #include "cli.h"
+#include "video_format.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
-#include <gst/base/gsttypefindhelper.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <glib/gstdio.h>
@@ -42,97 +42,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ------------------------------------------------------------ containers */
-
-typedef struct {
-  const char *extension;
-  const char *muxer;          /* NULL: read, not written */
-  const char *encoder;
-  const char *audio_encoder;  /* tried first for audio to re-encode */
-} container;
-
-/* Input extensions read as video, and what each is written with. */
-static const container containers[] = {
-  { ".mp4", "mp4mux", "x264enc", "avenc_aac" },
-  { ".m4v", "mp4mux", "x264enc", "avenc_aac" },
-  { ".mov", "qtmux", "x264enc", "avenc_aac" },
-  { ".mkv", "matroskamux", "x264enc", "vorbisenc" },
-  { ".avi", "avimux", "x264enc", "lamemp3enc" },
-  { ".webm", "webmmux", "vp8enc", "opusenc" },
-  { ".ts", "mpegtsmux", "x264enc", "avenc_aac" },
-  /* oggmux (1.22) can lose the last video frames of a stream muxed with
-   * Vorbis: Ogg is only read. */
-  { ".ogv", NULL, NULL, NULL },
-};
-/* Any other OUTPUT name: Matroska takes every stream we may pass through. */
-static const container default_container = { NULL, "matroskamux", "x264enc",
-  "vorbisenc" };
-
-static const container *
-find_container (const char *path)
-{
-  const char *dot = strrchr (path, '.');
-  for (size_t i = 0; dot && i < G_N_ELEMENTS (containers); i++)
-    if (g_ascii_strcasecmp (dot, containers[i].extension) == 0)
-      return &containers[i];
-  return NULL;
-}
-
-bool
-video_has_video_extension (const char *path)
-{
-  return find_container (path) != NULL;
-}
-
-/* Media types of containers (and elementary video) that typefinding
- * reports; an image's type (image/png ...) is not among them. */
-static const char *const video_types[] = {
-  "video/quicktime", "application/x-3gp", "video/x-matroska", "video/webm",
-  "video/x-msvideo", "video/mpegts", "video/x-flv", "video/x-ms-asf",
-  "video/ogg", "application/ogg", "video/x-h264", "video/x-h265",
-};
-
-media_kind
-video_probe_file (const char *path, char **type_out)
-{
-  *type_out = NULL;
-  if (video_has_video_extension (path))
-    return MEDIA_VIDEO;
-  FILE *f = fopen (path, "rb");
-  if (!f)
-    return MEDIA_IMAGE;  /* the image reader reports it */
-  guint8 *head = g_malloc (64 * 1024);
-  const size_t n = fread (head, 1, 64 * 1024, f);
-  fclose (f);
-  GstCaps *caps = n ? gst_type_find_helper_for_data (NULL, head, n, NULL)
-      : NULL;
-  g_free (head);
-  media_kind kind = MEDIA_IMAGE;
-  if (caps && !gst_caps_is_empty (caps)) {
-    const GstStructure *s = gst_caps_get_structure (caps, 0);
-    const char *type = gst_structure_get_name (s);
-    gboolean system = FALSE;
-    bool video = false;
-    for (size_t i = 0; i < G_N_ELEMENTS (video_types); i++)
-      video = video || strcmp (type, video_types[i]) == 0;
-    /* MPEG program streams */
-    video = video || (strcmp (type, "video/mpeg") == 0
-        && gst_structure_get_boolean (s, "systemstream", &system) && system);
-    kind = video ? MEDIA_VIDEO : g_str_has_prefix (type, "image/") ?
-        MEDIA_IMAGE : MEDIA_OTHER;
-    *type_out = g_strdup (type);
-  }
-  if (caps)
-    gst_caps_unref (caps);
-  return kind;
-}
-
 /* ------------------------------------------------------------------ job */
 
 typedef struct {
   const video_settings *settings;
   const char *input, *output;
-  const container *out;
+  const video_container *out;
 
   GstElement *pipeline, *filesrc, *decode, *video_queue, *appsink;
   GstElement *appsrc, *format_filter, *encoder, *mux;
@@ -894,7 +809,7 @@ int
 video_derain (const char *input, const char *output,
     const video_settings *settings)
 {
-  const container *out = find_container (output);
+  const video_container *out = video_container_for_path (output);
   if (out && !out->muxer) {
     cli_error ("cannot write video '%s': %s files are read, not written; "
         "name OUTPUT .mkv, .mp4 or .webm", output, out->extension);
@@ -914,7 +829,7 @@ video_derain (const char *input, const char *output,
     .settings = settings,
     .input = input,
     .output = output,
-    .out = out ? out : &default_container,
+    .out = out ? out : video_container_default (),
     .branch_heads = g_ptr_array_new_with_free_func (gst_object_unref),
     .show_progress = isatty (STDERR_FILENO),
   };
