@@ -33,7 +33,7 @@ from data import (Backgrounds, Mixture, PairedImages, PairedPatches, RAIN_STYLES
                   to_tensor)
 from esdnet import ESDNet, count_parameters, with_defaults
 from losses import LOSSES, Loss, y_metrics
-from modelfile import DTYPES, export_model
+from modelfile import DTYPES, export_model, load_model, metadata_to_config
 
 MODELS_DIR = os.path.dirname(os.path.abspath(__file__))
 RUNS_DIR = os.path.join(MODELS_DIR, "runs")
@@ -64,6 +64,9 @@ def build_parser():
     g.add_argument("--enc-blocks", type=parse_blocks, metavar="N,N,N")
     g.add_argument("--dec-blocks", type=parse_blocks, metavar="N,N,N")
     g.add_argument("--timesteps", type=int)
+    g.add_argument("--init", metavar="FILE",
+                   help="start from the weights of an engine model file (same network), "
+                        "e.g. to continue a committed model on another machine")
     g = p.add_argument_group("data")
     g.add_argument("--data", action="append", metavar="synth|DIR",
                    help="training source, repeatable: 'synth' (synthetic rain over "
@@ -356,12 +359,15 @@ class Trainer:
         self.step, self.minutes_before = 0, 0.0
         self.best = self.last_validation = self.val_seconds = None
         if ckpt is None:
-            # The output convolution starts at zero: the untrained network is then
-            # the identity (y = x, ESDNet's global residual), so training refines the
-            # rainy input instead of first undoing a random output.
-            nn.init.zeros_(self.model.output[0].weight)
-            nn.init.zeros_(self.model.output[0].bias)
             log(f"run {args.name}: {' '.join(sys.argv[1:] if argv is None else argv)}")
+            if args.init:
+                self.init_from(parser, args.init, config)
+            else:
+                # The output convolution starts at zero: the untrained network is then
+                # the identity (y = x, ESDNet's global residual), so training refines
+                # the rainy input instead of first undoing a random output.
+                nn.init.zeros_(self.model.output[0].weight)
+                nn.init.zeros_(self.model.output[0].bias)
         else:
             self.model.load_state_dict(ckpt["model"])
             self.optimizer.load_state_dict(ckpt["optimizer"])
@@ -385,6 +391,17 @@ class Trainer:
                             "input_psnr": in_psnr, "input_ssim": in_ssim}
             log(f"validation: {len(self.validation)} pairs of {args.val}; rainy input "
                 f"Y-PSNR {in_psnr:.2f} dB, Y-SSIM {in_ssim:.4f}")
+
+    def init_from(self, parser, path, config):
+        try:
+            model, meta = load_model(path)
+        except (OSError, ValueError) as e:
+            parser.error(f"--init {path}: {e}")
+        if metadata_to_config(meta) != config:
+            parser.error(f"--init {path}: its network {metadata_to_config(meta)} is not this run's "
+                         f"{config}; pass the same --dim, blocks and --timesteps")
+        self.model.load_state_dict(model.state_dict())
+        self.log(f"weights from {path}")
 
     def minutes(self):
         return self.minutes_before + (time.time() - self.started) / 60.0

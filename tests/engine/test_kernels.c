@@ -32,8 +32,9 @@ static void
 test_conv (int32_t c_in, int32_t c_out, int32_t k, int32_t stride, int32_t n,
     int32_t h, int32_t w, bool binary_input)
 {
-  esdnet_conv cv = { c_in, c_out, k, stride,
-    random_array ((size_t) c_out * c_in * k * k), random_array (c_out), NULL };
+  esdnet_conv cv = { .c_in = c_in, .c_out = c_out, .k = k, .stride = stride,
+    .weight = random_array ((size_t) c_out * c_in * k * k),
+    .bias = random_array (c_out) };
   if (k == 3 && stride == 1) {
     cv.packed = malloc ((conv2d_packed_floats (&cv) + 1) * sizeof (float));
     conv2d_pack (&cv, cv.packed);
@@ -68,63 +69,105 @@ test_conv (int32_t c_in, int32_t c_out, int32_t k, int32_t stride, int32_t n,
   free (b);
 }
 
+/* The LIF kernel against its twin over T steps of c channels, from
+ * random membranes, some landing exactly on the threshold (those must
+ * fire); then the spike map unpacked against the twin's bits. */
 static void
-test_lif (int32_t n)
+test_lif (int32_t T, int32_t c, int32_t h, int32_t w)
 {
-  float *in = random_array ((size_t) n), *v1 = random_array ((size_t) n);
-  float *v2 = malloc (((size_t) n + 1) * sizeof *v2);
-  float *s1 = malloc (((size_t) n + 1) * sizeof *s1);
-  float *s2 = malloc (((size_t) n + 1) * sizeof *s2);
-  memcpy (v2, v1, (size_t) n * sizeof *v2);
+  const size_t n = (size_t) c * h * w, bytes = spike_map_bytes (T, c, h, w);
   const float decay = 0.5f, threshold = 0.15f;
-  /* Land some membranes exactly on the threshold: those must fire. */
-  for (int32_t i = 0; i < n; i += 5) {
+  float *in = random_array (T * n), *v1 = random_array (n);
+  float *v2 = malloc ((n + 1) * sizeof *v2);
+  memcpy (v2, v1, n * sizeof *v2);
+  for (size_t i = 0; i < n; i += 5) {
     v1[i] = v2[i] = 0.0f;
     in[i] = threshold;
   }
-  for (int step = 0; step < 3; step++) {
-    uint32_t f1 = lif_step_f32 (v1, s1, in, decay, threshold, n);
-    uint32_t f2 = lif_step_f32_ref (v2, s2, in, decay, threshold, n);
-    CHECK (f1 == f2, "lif n=%d step %d: %u vs %u spikes", n, step, f1, f2);
-    CHECK (memcmp (s1, s2, (size_t) n * sizeof *s1) == 0,
-        "lif n=%d step %d: spikes differ", n, step);
-    bool close = true;
-    for (int32_t i = 0; i < n; i++)
-      close &= fabsf (v1[i] - v2[i]) <= 1e-6f;
-    CHECK (close, "lif n=%d step %d: membranes differ", n, step);
-    if (step == 0)
-      for (int32_t i = 0; i < n; i += 5)
-        CHECK (s1[i] == 1.0f && v1[i] == 0.0f, "lif n=%d: a value exactly "
-            "at the threshold must fire and reset", n);
+  uint8_t *s1 = malloc (bytes + 1), *s2 = malloc (bytes + 1);
+  memset (s1, 0xa5, bytes);     /* the border must be written, not assumed */
+  const uint64_t f1 = lif_bits_f32 (in, s1, v1, T, c, h, w, decay,
+      threshold, 2);
+  const uint64_t f2 = lif_bits_f32_ref (in, s2, v2, T, c, h, w, decay,
+      threshold);
+  CHECK (f1 == f2, "lif T=%d c=%d %dx%d: %llu vs %llu spikes", T, c, w, h,
+      (unsigned long long) f1, (unsigned long long) f2);
+  CHECK (memcmp (s1, s2, bytes) == 0, "lif T=%d c=%d %dx%d: spike maps "
+      "differ", T, c, w, h);
+  bool close = true;
+  for (size_t i = 0; i < n; i++)
+    close &= fabsf (v1[i] - v2[i]) <= 1e-6f;
+  CHECK (close, "lif T=%d c=%d %dx%d: membranes differ", T, c, w, h);
+  const size_t plane = (size_t) (h + 2) * (w + 2);
+  bool at_threshold = true;
+  for (size_t i = 0; i < n; i += 5) {
+    const size_t ch = i / ((size_t) h * w), p = i % ((size_t) h * w);
+    const size_t at = (ch / 8) * plane + (p / w + 1) * (w + 2) + p % w + 1;
+    at_threshold &= (s1[at] >> (ch % 8)) & 1;
   }
+  CHECK (at_threshold, "lif T=%d c=%d %dx%d: a value exactly at the "
+      "threshold must fire", T, c, w, h);
+
+  float *unpacked = malloc ((T * n + 1) * sizeof *unpacked);
+  spikes_unpack_f32 (s1, T, c, h, w, unpacked, 2);
+  bool same = true;
+  for (int32_t t = 0; t < T; t++)
+    for (size_t i = 0; i < n; i++) {
+      const size_t ch = i / ((size_t) h * w), p = i % ((size_t) h * w);
+      const size_t at = ((size_t) t * spike_groups (c) + ch / 8) * plane
+          + (p / w + 1) * (w + 2) + p % w + 1;
+      same &= unpacked[t * n + i] == (float) ((s2[at] >> (ch % 8)) & 1);
+    }
+  CHECK (same, "spikes_unpack T=%d c=%d %dx%d differs", T, c, w, h);
   free (in);
   free (v1);
   free (v2);
   free (s1);
   free (s2);
+  free (unpacked);
 }
 
-/* lif_f32 over T steps equals T single steps. */
+/* The table-lookup conv against the reference conv of the unpacked
+ * spikes, from a random spike map at a given firing rate. */
 static void
-test_lif_sequence (int32_t T, size_t n)
+test_conv_lut (int32_t c_in, int32_t c_out, int32_t k, int32_t stride,
+    int32_t T, int32_t h, int32_t w, float rate)
 {
-  float *in = random_array (T * n), *v1 = calloc (n + 1, sizeof (float));
-  float *v2 = calloc (n + 1, sizeof (float));
-  float *s1 = malloc ((T * n + 1) * sizeof (float));
-  float *s2 = malloc ((T * n + 1) * sizeof (float));
-  uint64_t total = lif_f32 (in, s1, v1, T, n, 0.75f, 0.2f, 2), ref = 0;
-  for (int32_t t = 0; t < T; t++)
-    ref += lif_step_f32_ref (v2, s2 + t * n, in + t * n, 0.75f, 0.2f,
-        (int32_t) n);
-  CHECK (total == ref, "lif_f32 T=%d n=%zu: %llu vs %llu spikes", T, n,
-      (unsigned long long) total, (unsigned long long) ref);
-  CHECK (memcmp (s1, s2, T * n * sizeof (float)) == 0,
-      "lif_f32 T=%d n=%zu: spike trains differ", T, n);
+  esdnet_conv cv = { .c_in = c_in, .c_out = c_out, .k = k, .stride = stride,
+    .weight = random_array ((size_t) c_out * c_in * k * k),
+    .bias = random_array (c_out) };
+  float *lut = malloc ((conv_spike_lut_floats (&cv) + 1) * sizeof *lut);
+  conv_spike_lut_build (&cv, lut);
+  /* Spikes from a LIF pass over random currents. */
+  const size_t n = (size_t) c_in * h * w;
+  float *cur = random_array (T * n), *v = calloc (n + 1, sizeof *v);
+  for (size_t i = 0; i < T * n; i++)
+    cur[i] = cur[i] < 2 * rate - 1 ? 1.0f : 0.0f;
+  uint8_t *spikes = malloc (spike_map_bytes (T, c_in, h, w) + 1);
+  lif_bits_f32_ref (cur, spikes, v, T, c_in, h, w, 0.0f, 0.5f);
+  float *in = malloc ((T * n + 1) * sizeof *in);
+  spikes_unpack_f32 (spikes, T, c_in, h, w, in, 1);
+  const int32_t ho = (h + 2 * (k / 2) - k) / stride + 1;
+  const int32_t wo = (w + 2 * (k / 2) - k) / stride + 1;
+  const size_t out_n = (size_t) T * c_out * ho * wo;
+  float *a = random_array (out_n), *b = random_array (out_n);
+  conv_spike_lut_f32 (&cv, spikes, T, h, w, a, 2);
+  conv2d_f32_ref (&cv, in, T, h, w, b, false);
+  double worst = 0.0;
+  for (size_t i = 0; i < out_n; i++)
+    worst = fmax (worst, fabs ((double) a[i] - b[i]));
+  CHECK (worst <= 1e-5 * (1 + c_in * k * k), "conv_spike_lut %dx%d s%d "
+      "c%d->%d T%d %dx%d rate %.2f: max diff %g", k, k, stride, c_in, c_out,
+      T, w, h, rate, worst);
+  free (cv.weight);
+  free (cv.bias);
+  free (lut);
+  free (cur);
+  free (v);
+  free (spikes);
   free (in);
-  free (v1);
-  free (v2);
-  free (s1);
-  free (s2);
+  free (a);
+  free (b);
 }
 
 /* Bilinear x2 against the definition evaluated in double. */
@@ -210,10 +253,25 @@ main (void)
     test_convert (w, h, 3);
     test_convert (w, h, 4);
   }
-  const int32_t lif_sizes[] = { 1, 2, 7, 2047, 2048, 2049, 5000 };
-  for (size_t i = 0; i < sizeof lif_sizes / sizeof lif_sizes[0]; i++) {
-    test_lif (lif_sizes[i]);
-    test_lif_sequence (3, (size_t) lif_sizes[i]);
+  /* Channels around a byte of spikes, widths around the LIF chunk. */
+  const int32_t lif_shapes[][3] = { { 1, 1, 1 }, { 7, 3, 5 }, { 8, 2, 9 },
+    { 9, 1, 1 }, { 16, 3, 17 }, { 3, 2, 255 }, { 3, 1, 256 },
+    { 10, 2, 257 }, { 2, 1, 600 } };
+  for (size_t i = 0; i < sizeof lif_shapes / sizeof lif_shapes[0]; i++)
+    for (int32_t T = 1; T <= 3; T += 2)
+      test_lif (T, lif_shapes[i][0], lif_shapes[i][1], lif_shapes[i][2]);
+  /* The spike convs of the network (3x3 s1, 3x3 s2, 1x1) with channel
+   * counts around bytes and table vectors, widths around the segment. */
+  const int32_t lut_sizes[][2] = { { 1, 1 }, { 2, 3 }, { 5, 17 }, { 4, 31 },
+    { 3, 32 }, { 6, 33 }, { 2, 70 } };
+  for (size_t i = 0; i < sizeof lut_sizes / sizeof lut_sizes[0]; i++) {
+    const int32_t h = lut_sizes[i][0], w = lut_sizes[i][1];
+    test_conv_lut (8, 8, 3, 1, 2, h, w, 0.4f);
+    test_conv_lut (5, 3, 3, 1, 1, h, w, 0.9f);
+    test_conv_lut (16, 17, 3, 1, 3, h, w, 0.1f);
+    test_conv_lut (9, 16, 3, 2, 2, h, w, 0.5f);
+    test_conv_lut (32, 16, 1, 1, 2, h, w, 0.5f);
+    test_conv_lut (3, CONV_LUT_MAX_COUT, 3, 1, 1, h, w, 0.3f);
   }
   if (failures)
     fprintf (stderr, "%d check(s) failed\n", failures);

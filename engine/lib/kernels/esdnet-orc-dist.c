@@ -79,7 +79,7 @@ typedef union { orc_int64 i; double f; orc_int32 x2[2]; float x2f[2]; orc_int16 
 #ifndef DISABLE_ORC
 #include <orc/orc.h>
 #endif
-void esdnet_orc_lif_step_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, int * ORC_RESTRICT a1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, float p1, float p2, int n);
+void esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, int * ORC_RESTRICT a1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const orc_uint8 * ORC_RESTRICT s3, float p1, float p2, int p3, int n);
 
 
 /* begin Orc C target preamble */
@@ -126,25 +126,20 @@ void esdnet_orc_lif_step_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, 
 
 
 
-/* esdnet_orc_lif_step_f32 */
+/* esdnet_orc_lif_step_bits */
 #ifdef DISABLE_ORC
 void
-esdnet_orc_lif_step_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, int * ORC_RESTRICT a1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, float p1, float p2, int n){
+esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, int * ORC_RESTRICT a1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const orc_uint8 * ORC_RESTRICT s3, float p1, float p2, int p3, int n){
   int i;
   orc_union32 * ORC_RESTRICT ptr0;
-  orc_union32 * ORC_RESTRICT ptr1;
+  orc_int8 * ORC_RESTRICT ptr1;
   const orc_union32 * ORC_RESTRICT ptr4;
   const orc_union32 * ORC_RESTRICT ptr5;
+  const orc_int8 * ORC_RESTRICT ptr6;
   orc_union32 var12 =  { 0 };
-  orc_union32 var35;
-  orc_union32 var36;
   orc_union32 var37;
   orc_union32 var38;
-#if defined(__APPLE__) && __GNUC__ == 4 && __GNUC_MINOR__ == 2 && defined (__i386__) 
-  volatile orc_union32 var39;
-#else
   orc_union32 var39;
-#endif
   orc_union32 var40;
   orc_union32 var41;
 #if defined(__APPLE__) && __GNUC__ == 4 && __GNUC_MINOR__ == 2 && defined (__i386__) 
@@ -153,69 +148,84 @@ esdnet_orc_lif_step_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, int *
   orc_union32 var42;
 #endif
   orc_union32 var43;
-  orc_union32 var44;
-  orc_union32 var45;
+  orc_int8 var44;
+  orc_int8 var45;
   orc_union32 var46;
+  orc_union32 var47;
+  orc_union32 var48;
+  orc_union32 var49;
+  orc_union32 var50;
+  orc_union16 var51;
+  orc_int8 var52;
 
   ptr0 = (orc_union32 *)d1;
-  ptr1 = (orc_union32 *)d2;
+  ptr1 = (orc_int8 *)d2;
   ptr4 = (orc_union32 *)s1;
   ptr5 = (orc_union32 *)s2;
+  ptr6 = (orc_int8 *)s3;
 
     /* 1: loadpl */
-    var36.f = p1;
+    var38.f = p1;
     /* 5: loadpl */
-    var38.f = p2;
-    /* 7: loadpl */
-    var39.i = 0x3f800000; /* 1065353216 or 5.26354e-315f */
-    /* 12: loadpl */
+    var40.f = p2;
+    /* 9: loadpl */
     var42.i = 0x00000001; /* 1 or 4.94066e-324f */
+    /* 12: loadpl */
+    var43.i = p3;
 
   for (i = 0; i < n; i++) {
     /* 0: loadl */
-    var35 = ptr4[i];
+    var37 = ptr4[i];
     /* 2: mulf */
     {
        orc_union32 _src1;
        orc_union32 _src2;
        orc_union32 _dest1;
-       _src1.i = ORC_DENORMAL(var35.i);
-       _src2.i = ORC_DENORMAL(var36.i);
+       _src1.i = ORC_DENORMAL(var37.i);
+       _src2.i = ORC_DENORMAL(var38.i);
        _dest1.f = _src1.f * _src2.f;
-       var43.i = ORC_DENORMAL(_dest1.i);
+       var46.i = ORC_DENORMAL(_dest1.i);
     }
     /* 3: loadl */
-    var37 = ptr5[i];
+    var39 = ptr5[i];
     /* 4: addf */
     {
        orc_union32 _src1;
        orc_union32 _src2;
        orc_union32 _dest1;
-       _src1.i = ORC_DENORMAL(var43.i);
-       _src2.i = ORC_DENORMAL(var37.i);
+       _src1.i = ORC_DENORMAL(var46.i);
+       _src2.i = ORC_DENORMAL(var39.i);
        _dest1.f = _src1.f + _src2.f;
-       var44.i = ORC_DENORMAL(_dest1.i);
+       var47.i = ORC_DENORMAL(_dest1.i);
     }
     /* 6: cmplef */
     {
        orc_union32 _src1;
        orc_union32 _src2;
-       _src1.i = ORC_DENORMAL(var38.i);
-       _src2.i = ORC_DENORMAL(var44.i);
-       var45.i = (_src1.f <= _src2.f) ? (~0) : 0;
+       _src1.i = ORC_DENORMAL(var40.i);
+       _src2.i = ORC_DENORMAL(var47.i);
+       var48.i = (_src1.f <= _src2.f) ? (~0) : 0;
     }
-    /* 8: andl */
-    var40.i = var45.i & var39.i;
-    /* 9: storel */
-    ptr1[i] = var40;
-    /* 10: andnl */
-    var41.i = (~var45.i) & var44.i;
-    /* 11: storel */
+    /* 7: andnl */
+    var41.i = (~var48.i) & var47.i;
+    /* 8: storel */
     ptr0[i] = var41;
+    /* 10: andl */
+    var49.i = var48.i & var42.i;
+    /* 11: accl */
+    var12.i = ((orc_uint32)var12.i) + ((orc_uint32)var49.i);
     /* 13: andl */
-    var46.i = var45.i & var42.i;
-    /* 14: accl */
-    var12.i = ((orc_uint32)var12.i) + ((orc_uint32)var46.i);
+    var50.i = var48.i & var43.i;
+    /* 14: convlw */
+    var51.i = var50.i;
+    /* 15: convwb */
+    var52 = var51.i;
+    /* 16: loadb */
+    var44 = ptr6[i];
+    /* 17: orb */
+    var45 = var44 | var52;
+    /* 18: storeb */
+    ptr1[i] = var45;
   }
   *a1 = var12.i;
 
@@ -223,24 +233,19 @@ esdnet_orc_lif_step_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, int *
 
 #else
 static void
-_backup_esdnet_orc_lif_step_f32 (OrcExecutor * ORC_RESTRICT ex)
+_backup_esdnet_orc_lif_step_bits (OrcExecutor * ORC_RESTRICT ex)
 {
   int i;
   int n = ex->n;
   orc_union32 * ORC_RESTRICT ptr0;
-  orc_union32 * ORC_RESTRICT ptr1;
+  orc_int8 * ORC_RESTRICT ptr1;
   const orc_union32 * ORC_RESTRICT ptr4;
   const orc_union32 * ORC_RESTRICT ptr5;
+  const orc_int8 * ORC_RESTRICT ptr6;
   orc_union32 var12 =  { 0 };
-  orc_union32 var35;
-  orc_union32 var36;
   orc_union32 var37;
   orc_union32 var38;
-#if defined(__APPLE__) && __GNUC__ == 4 && __GNUC_MINOR__ == 2 && defined (__i386__) 
-  volatile orc_union32 var39;
-#else
   orc_union32 var39;
-#endif
   orc_union32 var40;
   orc_union32 var41;
 #if defined(__APPLE__) && __GNUC__ == 4 && __GNUC_MINOR__ == 2 && defined (__i386__) 
@@ -249,76 +254,91 @@ _backup_esdnet_orc_lif_step_f32 (OrcExecutor * ORC_RESTRICT ex)
   orc_union32 var42;
 #endif
   orc_union32 var43;
-  orc_union32 var44;
-  orc_union32 var45;
+  orc_int8 var44;
+  orc_int8 var45;
   orc_union32 var46;
+  orc_union32 var47;
+  orc_union32 var48;
+  orc_union32 var49;
+  orc_union32 var50;
+  orc_union16 var51;
+  orc_int8 var52;
 
   ptr0 = (orc_union32 *)ex->arrays[0];
-  ptr1 = (orc_union32 *)ex->arrays[1];
+  ptr1 = (orc_int8 *)ex->arrays[1];
   ptr4 = (orc_union32 *)ex->arrays[4];
   ptr5 = (orc_union32 *)ex->arrays[5];
+  ptr6 = (orc_int8 *)ex->arrays[6];
 
     /* 1: loadpl */
-    var36.i = ex->params[24];
+    var38.i = ex->params[24];
     /* 5: loadpl */
-    var38.i = ex->params[25];
-    /* 7: loadpl */
-    var39.i = 0x3f800000; /* 1065353216 or 5.26354e-315f */
-    /* 12: loadpl */
+    var40.i = ex->params[25];
+    /* 9: loadpl */
     var42.i = 0x00000001; /* 1 or 4.94066e-324f */
+    /* 12: loadpl */
+    var43.i = ex->params[26];
 
   for (i = 0; i < n; i++) {
     /* 0: loadl */
-    var35 = ptr4[i];
+    var37 = ptr4[i];
     /* 2: mulf */
     {
        orc_union32 _src1;
        orc_union32 _src2;
        orc_union32 _dest1;
-       _src1.i = ORC_DENORMAL(var35.i);
-       _src2.i = ORC_DENORMAL(var36.i);
+       _src1.i = ORC_DENORMAL(var37.i);
+       _src2.i = ORC_DENORMAL(var38.i);
        _dest1.f = _src1.f * _src2.f;
-       var43.i = ORC_DENORMAL(_dest1.i);
+       var46.i = ORC_DENORMAL(_dest1.i);
     }
     /* 3: loadl */
-    var37 = ptr5[i];
+    var39 = ptr5[i];
     /* 4: addf */
     {
        orc_union32 _src1;
        orc_union32 _src2;
        orc_union32 _dest1;
-       _src1.i = ORC_DENORMAL(var43.i);
-       _src2.i = ORC_DENORMAL(var37.i);
+       _src1.i = ORC_DENORMAL(var46.i);
+       _src2.i = ORC_DENORMAL(var39.i);
        _dest1.f = _src1.f + _src2.f;
-       var44.i = ORC_DENORMAL(_dest1.i);
+       var47.i = ORC_DENORMAL(_dest1.i);
     }
     /* 6: cmplef */
     {
        orc_union32 _src1;
        orc_union32 _src2;
-       _src1.i = ORC_DENORMAL(var38.i);
-       _src2.i = ORC_DENORMAL(var44.i);
-       var45.i = (_src1.f <= _src2.f) ? (~0) : 0;
+       _src1.i = ORC_DENORMAL(var40.i);
+       _src2.i = ORC_DENORMAL(var47.i);
+       var48.i = (_src1.f <= _src2.f) ? (~0) : 0;
     }
-    /* 8: andl */
-    var40.i = var45.i & var39.i;
-    /* 9: storel */
-    ptr1[i] = var40;
-    /* 10: andnl */
-    var41.i = (~var45.i) & var44.i;
-    /* 11: storel */
+    /* 7: andnl */
+    var41.i = (~var48.i) & var47.i;
+    /* 8: storel */
     ptr0[i] = var41;
+    /* 10: andl */
+    var49.i = var48.i & var42.i;
+    /* 11: accl */
+    var12.i = ((orc_uint32)var12.i) + ((orc_uint32)var49.i);
     /* 13: andl */
-    var46.i = var45.i & var42.i;
-    /* 14: accl */
-    var12.i = ((orc_uint32)var12.i) + ((orc_uint32)var46.i);
+    var50.i = var48.i & var43.i;
+    /* 14: convlw */
+    var51.i = var50.i;
+    /* 15: convwb */
+    var52 = var51.i;
+    /* 16: loadb */
+    var44 = ptr6[i];
+    /* 17: orb */
+    var45 = var44 | var52;
+    /* 18: storeb */
+    ptr1[i] = var45;
   }
   ex->accumulators[0] = var12.i;
 
 }
 
 void
-esdnet_orc_lif_step_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, int * ORC_RESTRICT a1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, float p1, float p2, int n)
+esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, int * ORC_RESTRICT a1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const orc_uint8 * ORC_RESTRICT s3, float p1, float p2, int p3, int n)
 {
   OrcExecutor _ex, *ex = &_ex;
   static volatile int p_inited = 0;
@@ -332,39 +352,46 @@ esdnet_orc_lif_step_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, int *
 
 #if 1
       static const orc_uint8 bc[] = {
-        1, 9, 23, 101, 115, 100, 110, 101, 116, 95, 111, 114, 99, 95, 108, 105, 
-        102, 95, 115, 116, 101, 112, 95, 102, 51, 50, 11, 4, 4, 11, 4, 4, 
-        12, 4, 4, 12, 4, 4, 13, 4, 14, 4, 0, 0, 128, 63, 14, 4, 
-        1, 0, 0, 0, 17, 4, 17, 4, 20, 4, 20, 4, 20, 4, 202, 32, 
-        4, 24, 200, 32, 32, 5, 209, 33, 25, 32, 106, 1, 33, 16, 107, 0, 
-        33, 32, 106, 34, 33, 17, 181, 12, 34, 2, 0, 
+        1, 9, 24, 101, 115, 100, 110, 101, 116, 95, 111, 114, 99, 95, 108, 105, 
+        102, 95, 115, 116, 101, 112, 95, 98, 105, 116, 115, 11, 4, 4, 11, 1, 
+        1, 12, 4, 4, 12, 4, 4, 12, 1, 1, 13, 4, 14, 4, 1, 0, 
+        0, 0, 17, 4, 17, 4, 16, 4, 20, 4, 20, 4, 20, 4, 20, 2, 
+        20, 1, 202, 32, 4, 24, 200, 32, 32, 5, 209, 33, 25, 32, 107, 0, 
+        33, 32, 106, 34, 33, 16, 181, 12, 34, 106, 34, 33, 26, 163, 35, 34, 
+        157, 36, 35, 59, 1, 6, 36, 2, 0, 
       };
       p = orc_program_new_from_static_bytecode (bc);
-      orc_program_set_backup_function (p, _backup_esdnet_orc_lif_step_f32);
+      orc_program_set_backup_function (p, _backup_esdnet_orc_lif_step_bits);
 #else
       p = orc_program_new ();
-      orc_program_set_name (p, "esdnet_orc_lif_step_f32");
-      orc_program_set_backup_function (p, _backup_esdnet_orc_lif_step_f32);
+      orc_program_set_name (p, "esdnet_orc_lif_step_bits");
+      orc_program_set_backup_function (p, _backup_esdnet_orc_lif_step_bits);
       orc_program_add_destination (p, 4, "d1");
-      orc_program_add_destination (p, 4, "d2");
+      orc_program_add_destination (p, 1, "d2");
       orc_program_add_source (p, 4, "s1");
       orc_program_add_source (p, 4, "s2");
+      orc_program_add_source (p, 1, "s3");
       orc_program_add_accumulator (p, 4, "a1");
-      orc_program_add_constant (p, 4, 0x3f800000, "c1");
-      orc_program_add_constant (p, 4, 0x00000001, "c2");
+      orc_program_add_constant (p, 4, 0x00000001, "c1");
       orc_program_add_parameter_float (p, 4, "p1");
       orc_program_add_parameter_float (p, 4, "p2");
+      orc_program_add_parameter (p, 4, "p3");
       orc_program_add_temporary (p, 4, "t1");
       orc_program_add_temporary (p, 4, "t2");
       orc_program_add_temporary (p, 4, "t3");
+      orc_program_add_temporary (p, 2, "t4");
+      orc_program_add_temporary (p, 1, "t5");
 
       orc_program_append_2 (p, "mulf", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_P1, ORC_VAR_D1);
       orc_program_append_2 (p, "addf", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_S2, ORC_VAR_D1);
       orc_program_append_2 (p, "cmplef", 0, ORC_VAR_T2, ORC_VAR_P2, ORC_VAR_T1, ORC_VAR_D1);
-      orc_program_append_2 (p, "andl", 0, ORC_VAR_D2, ORC_VAR_T2, ORC_VAR_C1, ORC_VAR_D1);
       orc_program_append_2 (p, "andnl", 0, ORC_VAR_D1, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_D1);
-      orc_program_append_2 (p, "andl", 0, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_C2, ORC_VAR_D1);
+      orc_program_append_2 (p, "andl", 0, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_C1, ORC_VAR_D1);
       orc_program_append_2 (p, "accl", 0, ORC_VAR_A1, ORC_VAR_T3, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "andl", 0, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_P3, ORC_VAR_D1);
+      orc_program_append_2 (p, "convlw", 0, ORC_VAR_T4, ORC_VAR_T3, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convwb", 0, ORC_VAR_T5, ORC_VAR_T4, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "orb", 0, ORC_VAR_D2, ORC_VAR_S3, ORC_VAR_T5, ORC_VAR_D1);
 #endif
 
       orc_program_compile (p);
@@ -382,6 +409,7 @@ esdnet_orc_lif_step_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, int *
   ex->arrays[ORC_VAR_D2] = d2;
   ex->arrays[ORC_VAR_S1] = (void *)s1;
   ex->arrays[ORC_VAR_S2] = (void *)s2;
+  ex->arrays[ORC_VAR_S3] = (void *)s3;
   {
     orc_union32 tmp;
     tmp.f = p1;
@@ -392,6 +420,7 @@ esdnet_orc_lif_step_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, int *
     tmp.f = p2;
     ex->params[ORC_VAR_P2] = tmp.i;
   }
+  ex->params[ORC_VAR_P3] = p3;
 
   func = c->exec;
   func (ex);

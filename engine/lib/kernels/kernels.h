@@ -31,15 +31,40 @@ void conv2d_f32 (const esdnet_conv *cv, const float *in, int32_t n,
 void conv2d_f32_ref (const esdnet_conv *cv, const float *in, int32_t n,
     int32_t h, int32_t w, float *out, bool accumulate);
 
-/* LIF neurons over T timesteps: in/spikes are [T][neurons], v [neurons] is
- * the membrane, updated in place. Returns the number of spikes. */
-uint64_t lif_f32 (const float *in, float *spikes, float *v, int32_t T,
-    size_t neurons, float decay, float threshold, int32_t threads);
-/* The plain per-timestep twin of the ORC step in lif_f32. */
-uint32_t lif_step_f32_ref (float *v, float *spikes, const float *in,
-    float decay, float threshold, int32_t n);
-uint32_t lif_step_f32 (float *v, float *spikes, const float *in,
-    float decay, float threshold, int32_t n);
+/* Spike maps are bit-packed: bit j of byte [t][g][y + 1][x + 1] is the
+ * spike of channel 8g + j at (y, x) (unused bits of the last group are 0),
+ * and a border of zero bytes one pixel wide surrounds every plane, so that
+ * the spike convolutions read their taps without edge tests. */
+static inline int32_t
+spike_groups (int32_t c)
+{
+  return (c + 7) / 8;
+}
+size_t spike_map_bytes (int32_t T, int32_t c, int32_t h, int32_t w);
+
+/* LIF neurons over T timesteps: in is [T][c][h][w], v [c][h][w] the
+ * membranes, updated in place; writes the spike map and returns the
+ * number of spikes. */
+uint64_t lif_bits_f32 (const float *in, uint8_t *spikes, float *v, int32_t T,
+    int32_t c, int32_t h, int32_t w, float decay, float threshold,
+    int32_t threads);
+/* Its plain twin (reference.c). */
+uint64_t lif_bits_f32_ref (const float *in, uint8_t *spikes, float *v,
+    int32_t T, int32_t c, int32_t h, int32_t w, float decay,
+    float threshold);
+/* A spike map as floats 0/1, [T][c][h][w]. */
+void spikes_unpack_f32 (const uint8_t *spikes, int32_t T, int32_t c,
+    int32_t h, int32_t w, float *out, int32_t threads);
+
+/* Convolution of T spike maps ([T][c_in] at h x w) by table lookup into
+ * [T][c_out][ho][wo] (conv_spike_lut.c). Needs cv->lut. */
+#define CONV_LUT_MAX_COUT 128
+/* Floats of cv's tables; 0 when the layer cannot have them. */
+size_t conv_spike_lut_floats (const esdnet_conv *cv);
+/* Fills lut (conv_spike_lut_floats of them) and points cv at it. */
+void conv_spike_lut_build (esdnet_conv *cv, float *lut);
+void conv_spike_lut_f32 (const esdnet_conv *cv, const uint8_t *spikes,
+    int32_t T, int32_t h, int32_t w, float *out, int32_t threads);
 
 /* Bilinear x2, align_corners = false: planes [p][h][w] -> [p][2h][2w]. */
 void upsample2x_bilinear_f32 (const float *in, int32_t planes, int32_t h,

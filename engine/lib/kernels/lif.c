@@ -1,63 +1,99 @@
-/* lif.c — leaky integrate-and-fire neurons with hard reset.
+/* lif.c — leaky integrate-and-fire neurons with hard reset, writing
+ * bit-packed spike maps.
  *
- * The per-timestep update is an ORC kernel (lif_step_f32) with a plain C
- * twin (lif_step_f32_ref) that the tests compare it with. Neurons are walked
- * in cache-sized chunks through all T timesteps, the membrane ping-ponging
- * between two small buffers so that no ORC source aliases its destination.
+ * The per-timestep update of one channel is an ORC kernel
+ * (esdnet_orc_lif_step_bits) that ORs the channel's spike bit into the
+ * byte its group of eight shares; lif_bits_f32_ref (reference.c) is its
+ * plain twin. A task owns one row of one channel group and walks it in
+ * chunks through all T timesteps: the eight membranes ping-pong between
+ * two small buffers and the bytes between two others, so that no ORC
+ * source aliases its destination.
  */
 #include "kernels.h"
 #include "esdnet-orc.h"
 
 #include <string.h>
 
-#define LIF_CHUNK 2048
+#define LIF_CHUNK 256
 
-uint32_t
-lif_step_f32_ref (float *v, float *spikes, const float *in, float decay,
-    float threshold, int32_t n)
+size_t
+spike_map_bytes (int32_t T, int32_t c, int32_t h, int32_t w)
 {
-  uint32_t fired = 0;
-  for (int32_t i = 0; i < n; i++) {
-    const float h = v[i] * decay + in[i];
-    const bool s = h >= threshold;
-    spikes[i] = s ? 1.0f : 0.0f;
-    v[i] = s ? 0.0f : h;
-    fired += s;
-  }
-  return fired;
+  return (size_t) T * spike_groups (c) * (size_t) (h + 2) * (size_t) (w + 2);
 }
 
-/* One timestep through the chunked ORC path, for the kernel tests. */
-uint32_t
-lif_step_f32 (float *v, float *spikes, const float *in, float decay,
-    float threshold, int32_t n)
+/* The zero border of row y's padded plane row (and the top and bottom
+ * border rows next to the first and last row). */
+static void
+clear_border (uint8_t *plane, int32_t h, int32_t w, int32_t y)
 {
-  return (uint32_t) lif_f32 (in, spikes, v, 1, (size_t) n, decay, threshold,
-      1);
+  const size_t stride = (size_t) w + 2;
+  if (y == 0)
+    memset (plane, 0, stride);
+  if (y == h - 1)
+    memset (plane + (size_t) (h + 1) * stride, 0, stride);
+  plane[(size_t) (y + 1) * stride] = 0;
+  plane[(size_t) (y + 1) * stride + w + 1] = 0;
 }
 
 uint64_t
-lif_f32 (const float *in, float *spikes, float *v, int32_t T, size_t neurons,
-    float decay, float threshold, int32_t threads)
+lif_bits_f32 (const float *in, uint8_t *spikes, float *v, int32_t T,
+    int32_t c, int32_t h, int32_t w, float decay, float threshold,
+    int32_t threads)
 {
-  const int64_t chunks = (int64_t) ((neurons + LIF_CHUNK - 1) / LIF_CHUNK);
+  const int32_t groups = spike_groups (c);
+  const size_t hw = (size_t) h * w, plane = (size_t) (h + 2) * (w + 2);
   uint64_t total = 0;
-#pragma omp parallel for num_threads(threads) reduction(+:total)
-  for (int64_t c = 0; c < chunks; c++) {
-    const size_t i = (size_t) c * LIF_CHUNK;
-    const int32_t len = (int32_t) (neurons - i < LIF_CHUNK ? neurons - i
-        : LIF_CHUNK);
-    float buf[2][LIF_CHUNK];
-    const float *cur = v + i;
-    for (int32_t t = 0; t < T; t++) {
-      float *next = buf[t & 1];
-      int count = 0;
-      esdnet_orc_lif_step_f32 (next, spikes + (size_t) t * neurons + i,
-          &count, cur, in + (size_t) t * neurons + i, decay, threshold, len);
-      total += (uint64_t) count;
-      cur = next;
+#pragma omp parallel for num_threads(threads) reduction(+:total) \
+    schedule(static)
+  for (int64_t task = 0; task < (int64_t) groups * h; task++) {
+    const int32_t g = (int32_t) (task / h), y = (int32_t) (task % h);
+    const int32_t nj = c - 8 * g < 8 ? c - 8 * g : 8;
+    float vbuf[2][8][LIF_CHUNK];
+    uint8_t bits[2][LIF_CHUNK];
+    for (int32_t t = 0; t < T; t++)
+      clear_border (spikes + ((size_t) t * groups + g) * plane, h, w, y);
+    for (int32_t x0 = 0; x0 < w; x0 += LIF_CHUNK) {
+      const int32_t len = w - x0 < LIF_CHUNK ? w - x0 : LIF_CHUNK;
+      const size_t at = (size_t) y * w + x0;
+      for (int32_t t = 0; t < T; t++) {
+        int32_t cur = 0;
+        memset (bits[0], 0, (size_t) len);
+        for (int32_t j = 0; j < nj; j++) {
+          const size_t ch = (size_t) 8 * g + j;
+          const float *v_in = t == 0 ? v + ch * hw + at : vbuf[(t - 1) & 1][j];
+          int fired = 0;
+          esdnet_orc_lif_step_bits (vbuf[t & 1][j], bits[cur ^ 1], &fired,
+              v_in, in + ((size_t) t * c + ch) * hw + at, bits[cur], decay,
+              threshold, 1 << j, len);
+          total += (uint64_t) fired;
+          cur ^= 1;
+        }
+        memcpy (spikes + ((size_t) t * groups + g) * plane
+            + (size_t) (y + 1) * (w + 2) + x0 + 1, bits[cur], (size_t) len);
+      }
+      for (int32_t j = 0; j < nj; j++)
+        memcpy (v + ((size_t) 8 * g + j) * hw + at, vbuf[(T - 1) & 1][j],
+            (size_t) len * sizeof (float));
     }
-    memcpy (v + i, cur, (size_t) len * sizeof *cur);
   }
   return total;
+}
+
+void
+spikes_unpack_f32 (const uint8_t *spikes, int32_t T, int32_t c, int32_t h,
+    int32_t w, float *out, int32_t threads)
+{
+  const int32_t groups = spike_groups (c);
+  const size_t plane = (size_t) (h + 2) * (w + 2);
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t task = 0; task < (int64_t) T * c * h; task++) {
+    const int32_t y = (int32_t) (task % h), ch = (int32_t) (task / h % c);
+    const int64_t t = task / h / c;
+    const uint8_t *src = spikes + ((size_t) t * groups + ch / 8) * plane
+        + (size_t) (y + 1) * (w + 2) + 1;
+    float *dst = out + (((size_t) t * c + ch) * h + y) * w;
+    for (int32_t x = 0; x < w; x++)
+      dst[x] = (float) ((src[x] >> (ch % 8)) & 1);
+  }
 }

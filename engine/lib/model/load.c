@@ -143,7 +143,7 @@ take_conv (loader *L, const char *prefix, int32_t c_out, int32_t c_in,
     int32_t k, int32_t stride, bool has_bias)
 {
   char name[NAME_SIZE];
-  esdnet_conv cv = { c_in, c_out, k, stride, NULL, NULL, NULL };
+  esdnet_conv cv = { .c_in = c_in, .c_out = c_out, .k = k, .stride = stride };
   cv.weight = TAKE (L, join (name, prefix, "weight"), true, c_out, c_in, k, k);
   cv.bias = has_bias ? TAKE (L, join (name, prefix, "bias"), true, c_out)
       : model_alloc (L, (size_t) c_out, sizeof (float));
@@ -311,26 +311,51 @@ pack_conv (loader *L, esdnet_conv *cv)
     conv2d_pack (cv, cv->packed);
 }
 
-/* Every 3x3 stride-1 conv gets the blocked weights of its fast kernel. */
+/* A conv over spikes gets lookup tables (conv_spike_lut.c) when they stay
+ * small enough to live in a core's cache; larger layers (wide published
+ * models) keep the dense kernel. */
+#define CONV_LUT_MAX_BYTES (4u << 20)
+
+static void
+spike_conv (loader *L, esdnet_conv *cv)
+{
+  pack_conv (L, cv);
+  const size_t floats = conv_spike_lut_floats (cv);
+  if (floats == 0 || floats * sizeof (float) > CONV_LUT_MAX_BYTES) {
+    L->model->spike_floats = true;
+    return;
+  }
+  float *lut = model_alloc (L, floats, sizeof (float));
+  if (lut)
+    conv_spike_lut_build (cv, lut);
+}
+
+static void
+pack_srb (loader *L, esdnet_srb *b)
+{
+  spike_conv (L, &b->conv_a);
+  spike_conv (L, &b->conv_b);
+  pack_conv (L, &b->shortcut);
+}
+
+/* Every 3x3 stride-1 conv gets the blocked weights of its fast kernel, and
+ * every conv over spikes its tables where they pay. */
 static void
 pack_network (loader *L)
 {
   esdnet_model *m = L->model;
   pack_conv (L, &m->patch_embed);
   for (int32_t l = 0; l < 3; l++) {
-    for (int32_t i = 0; i < m->config.enc_blocks[l]; i++) {
-      pack_conv (L, &m->enc[l][i].conv_a);
-      pack_conv (L, &m->enc[l][i].conv_b);
-      pack_conv (L, &m->enc[l][i].shortcut);
-    }
-    for (int32_t i = 0; i < m->config.dec_blocks[l]; i++) {
-      pack_conv (L, &m->dec[l][i].conv_a);
-      pack_conv (L, &m->dec[l][i].conv_b);
-      pack_conv (L, &m->dec[l][i].shortcut);
-    }
+    for (int32_t i = 0; i < m->config.enc_blocks[l]; i++)
+      pack_srb (L, &m->enc[l][i]);
+    for (int32_t i = 0; i < m->config.dec_blocks[l]; i++)
+      pack_srb (L, &m->dec[l][i]);
   }
-  pack_conv (L, &m->up3_2);
-  pack_conv (L, &m->up2_1);
+  spike_conv (L, &m->down1_2);
+  spike_conv (L, &m->down2_3);
+  spike_conv (L, &m->up3_2);
+  spike_conv (L, &m->reduce);
+  spike_conv (L, &m->up2_1);
   pack_conv (L, &m->refine.sa0);
   pack_conv (L, &m->refine.sa1);
   pack_conv (L, &m->refine.sa3);

@@ -18,6 +18,9 @@ typedef struct {
   float *bias;                /* [c_out]; zeros where the layer has none */
   float *packed;              /* 3x3 stride 1 only: weights in the blocked
                                * layout of conv2d.c, or NULL */
+  float *lut;                 /* convs over spikes: the tables of
+                               * conv_spike_lut.c, or NULL (dense path) */
+  int32_t lut_cout;           /* c_out rounded up to a table vector */
 } esdnet_conv;
 
 /* Spiking residual block with its multi-dimensional attention. */
@@ -50,6 +53,8 @@ struct esdnet_model {
   esdnet_frb refine;
   esdnet_conv output;
   uint64_t param_count;
+  bool spike_floats;                  /* some spike conv lacks tables: the
+                                       * stream needs unpacked spikes */
   esdnet_metadata_entry *metadata;
   size_t n_metadata;
   void **blocks;                      /* every allocation, freed together */

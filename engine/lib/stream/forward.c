@@ -19,12 +19,25 @@ typedef struct {
   int32_t next_lif;
 } pass;
 
+/* BN(conv(LIF(x))) for x [T][cv->c_in][h][w]: the LIF layer next in
+ * order, then the conv over its spikes by table lookup, or unpacked
+ * through the dense kernel where the layer has no tables. */
 static void
-lif (pass *p, const float *in, float *spikes)
+spike_conv (pass *p, const esdnet_conv *cv, const float *x, int32_t h,
+    int32_t w, float *out)
 {
-  lif_layer *l = &p->s->lifs[p->next_lif++];
-  TIMED (p->s, ESDNET_WORK_LIF, l->spikes = lif_f32 (in, spikes, l->v, p->T,
-          l->neurons, p->decay, p->threshold, p->threads));
+  esdnet_stream *s = p->s;
+  lif_layer *l = &s->lifs[p->next_lif++];
+  TIMED (s, ESDNET_WORK_LIF, l->spikes = lif_bits_f32 (x, s->spikes, l->v,
+          p->T, cv->c_in, h, w, p->decay, p->threshold, p->threads));
+  if (cv->lut) {
+    TIMED (s, SPIKE, conv_spike_lut_f32 (cv, s->spikes, p->T, h, w, out,
+            p->threads));
+    return;
+  }
+  TIMED (s, SPIKE, spikes_unpack_f32 (s->spikes, p->T, cv->c_in, h, w,
+          s->spk, p->threads);
+      conv2d_f32 (cv, s->spk, p->T, h, w, out, false, p->threads));
 }
 
 /* Y = MDA(BN(conv(LIF(BN(conv(LIF(X)))))) + BN(conv(X))) + X, in place. */
@@ -32,12 +45,8 @@ static void
 srb (pass *p, const esdnet_srb *b, float *x, int32_t h, int32_t w)
 {
   esdnet_stream *s = p->s;
-  lif (p, x, s->spk);
-  TIMED (s, SPIKE, conv2d_f32 (&b->conv_a, s->spk, p->T, h, w, s->acc, false,
-          p->threads));
-  lif (p, s->acc, s->spk);
-  TIMED (s, SPIKE, conv2d_f32 (&b->conv_b, s->spk, p->T, h, w, s->acc2, false,
-          p->threads));
+  spike_conv (p, &b->conv_a, x, h, w, s->acc);
+  spike_conv (p, &b->conv_b, s->acc, h, w, s->acc2);
   TIMED (s, DENSE, conv2d_f32 (&b->shortcut, x, p->T, h, w, s->acc2, true,
           p->threads));
   TIMED (s, ESDNET_WORK_ATTENTION, mda_residual_f32 (b, p->T, h, w, s->acc2,
@@ -52,16 +61,6 @@ level (pass *p, const esdnet_srb *blocks, int32_t n, float *x, int32_t h,
     srb (p, &blocks[i], x, h, w);
 }
 
-/* BN(conv_stride2(LIF(X))) */
-static void
-down (pass *p, const esdnet_conv *cv, const float *x, int32_t h, int32_t w,
-    float *out)
-{
-  lif (p, x, p->s->spk);
-  TIMED (p->s, SPIKE, conv2d_f32 (cv, p->s->spk, p->T, h, w, out, false,
-          p->threads));
-}
-
 /* BN(conv(LIF(up2(X)))) for x [T][cv->c_in][h][w], then
  * cat(result, skip) into out [T][2 * c_out][2h][2w]. */
 static void
@@ -73,9 +72,7 @@ up_cat (pass *p, const esdnet_conv *cv, const float *x, int32_t h, int32_t w,
   const size_t half = (size_t) cv->c_out * hw2;
   TIMED (s, ESDNET_WORK_RESAMPLE, upsample2x_bilinear_f32 (x,
           p->T * cv->c_in, h, w, s->acc, p->threads));
-  lif (p, s->acc, s->spk);
-  TIMED (s, SPIKE, conv2d_f32 (cv, s->spk, p->T, 2 * h, 2 * w, s->acc2, false,
-          p->threads));
+  spike_conv (p, cv, s->acc, 2 * h, 2 * w, s->acc2);
   const double t0 = omp_get_wtime ();
   for (int32_t t = 0; t < p->T; t++) {
     memcpy (out + 2 * t * half, s->acc2 + t * half, half * sizeof (float));
@@ -103,16 +100,14 @@ esdnet_forward (esdnet_stream *s)
     memcpy (s->e1 + t * d * hw1, s->e1, d * hw1 * sizeof (float));
 
   level (&p, m->enc[0], c->enc_blocks[0], s->e1, h1, w1);
-  down (&p, &m->down1_2, s->e1, h1, w1, s->e2);
+  spike_conv (&p, &m->down1_2, s->e1, h1, w1, s->e2);
   level (&p, m->enc[1], c->enc_blocks[1], s->e2, h2, w2);
-  down (&p, &m->down2_3, s->e2, h2, w2, s->e3);
+  spike_conv (&p, &m->down2_3, s->e2, h2, w2, s->e3);
   level (&p, m->enc[2], c->enc_blocks[2], s->e3, h3, w3);
   level (&p, m->dec[2], c->dec_blocks[2], s->e3, h3, w3);
 
   up_cat (&p, &m->up3_2, s->e3, h3, w3, s->e2, s->cat2);
-  lif (&p, s->cat2, s->spk);
-  TIMED (s, SPIKE, conv2d_f32 (&m->reduce, s->spk, T, h2, w2, s->d2, false,
-          s->threads));
+  spike_conv (&p, &m->reduce, s->cat2, h2, w2, s->d2);
   level (&p, m->dec[1], c->dec_blocks[1], s->d2, h2, w2);
 
   up_cat (&p, &m->up2_1, s->d2, h2, w2, s->e1, s->d1);

@@ -108,12 +108,19 @@ frame_macs (const esdnet_config *c, size_t hw1)
 }
 
 typedef struct {
-  float **field;
-  size_t count;               /* floats */
+  void **field;
+  size_t bytes;
 } buffer_spec;
 
-#define N_BUFFERS 16
+#define N_BUFFERS 17
 #define LUMA_STEP 4
+#define BUF(name, count) { (void **) &s->name, (count) * sizeof *s->name }
+
+static size_t
+max_size (size_t a, size_t b)
+{
+  return a > b ? a : b;
+}
 
 /* Every activation buffer of a stream and its size: one list for
  * allocation, the memory check and freeing. */
@@ -121,26 +128,32 @@ static void
 buffer_specs (esdnet_stream *s, buffer_spec b[N_BUFFERS])
 {
   const esdnet_model *m = s->model;
-  const size_t T = (size_t) m->config.timesteps, d = (size_t) m->config.dim;
+  const int32_t Ti = m->config.timesteps, di = m->config.dim;
+  const size_t T = (size_t) Ti, d = (size_t) di;
   const size_t hw1 = (size_t) s->wp * s->hp, hw2 = hw1 / 4, hw3 = hw1 / 16;
+  /* The widest spike map at each level: 2d channels at full size, 4d at
+   * half (up3_2 and reduce) and quarter size. */
+  const size_t spikes = max_size (spike_map_bytes (Ti, 2 * di, s->hp, s->wp),
+      max_size (spike_map_bytes (Ti, 4 * di, s->hp / 2, s->wp / 2),
+          spike_map_bytes (Ti, 4 * di, s->hp / 4, s->wp / 4)));
   const buffer_spec specs[N_BUFFERS] = {
-    { &s->x, 3 * hw1 },
-    { &s->e1, T * d * hw1 },
-    { &s->d1, T * 2 * d * hw1 },
-    { &s->e2, T * 2 * d * hw2 },
-    { &s->cat2, T * 4 * d * hw2 },
-    { &s->d2, T * 2 * d * hw2 },
-    { &s->e3, T * 4 * d * hw3 },
-    { &s->spk, T * 2 * d * hw1 },
-    { &s->acc, T * 2 * d * hw1 },
-    { &s->acc2, T * 2 * d * hw1 },
-    { &s->mda_scratch, mda_scratch_floats (m->config.timesteps,
-            4 * m->config.dim, s->hp, s->wp) },
-    { &s->f, 2 * d * hw1 },
-    { &s->refined, 2 * d * hw1 },
-    { &s->frb_tmp, frb_tmp_floats (&m->refine, s->hp, s->wp) },
-    { &s->y, 3 * hw1 },
-    { &s->luma_prev, s->luma_len },
+    BUF (x, 3 * hw1),
+    BUF (e1, T * d * hw1),
+    BUF (d1, T * 2 * d * hw1),
+    BUF (e2, T * 2 * d * hw2),
+    BUF (cat2, T * 4 * d * hw2),
+    BUF (d2, T * 2 * d * hw2),
+    BUF (e3, T * 4 * d * hw3),
+    BUF (spikes, spikes),
+    BUF (spk, m->spike_floats ? T * 2 * d * hw1 : 0),
+    BUF (acc, T * 2 * d * hw1),
+    BUF (acc2, T * 2 * d * hw1),
+    BUF (mda_scratch, mda_scratch_floats (Ti, 4 * di, s->hp, s->wp)),
+    BUF (f, 2 * d * hw1),
+    BUF (refined, 2 * d * hw1),
+    BUF (frb_tmp, frb_tmp_floats (&m->refine, s->hp, s->wp)),
+    BUF (y, 3 * hw1),
+    BUF (luma_prev, s->luma_len),
   };
   memcpy (b, specs, sizeof specs);
 }
@@ -191,7 +204,7 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
   buffer_specs (s, b);
   uint64_t bytes = 0;
   for (int i = 0; i < N_BUFFERS; i++)
-    bytes += b[i].count * sizeof (float);
+    bytes += b[i].bytes;
   /* The membranes: one per neuron of every LIF layer, about a third more. */
   bytes += bytes / 3;
   const uint64_t ram = physical_memory ();
@@ -204,7 +217,7 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
         NULL;
   }
   for (int i = 0; i < N_BUFFERS; i++) {
-    *b[i].field = calloc (b[i].count ? b[i].count : 1, sizeof (float));
+    *b[i].field = calloc (b[i].bytes ? b[i].bytes : 1, 1);
     if (!*b[i].field)
       goto oom;
   }

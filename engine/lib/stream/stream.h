@@ -32,7 +32,10 @@ struct esdnet_stream {
   float *e1, *d1;             /* [d], [2d] (d1 = cat(up(D2), E1), then D1) */
   float *e2, *cat2, *d2;      /* [2d], [4d], [2d] */
   float *e3;                  /* [4d]: E3, then D3 in place */
-  float *spk, *acc, *acc2;    /* scratch, [2d] at level 1: enough anywhere */
+  uint8_t *spikes;            /* spike map of the LIF layer being run */
+  float *spk;                 /* the same unpacked, for convs without
+                               * tables (model->spike_floats only) */
+  float *acc, *acc2;          /* scratch, [2d] at level 1: enough anywhere */
   float *mda_scratch;
   float *f, *refined, *frb_tmp, *y; /* after the mean over T */
 
