@@ -9,6 +9,40 @@
 
 #include <float.h>
 #include <math.h>
+#include <string.h>
+
+#define VW 16
+#define BLOCK 4096              /* floats summed in float before the double */
+
+/* Sum (in double) and maximum of p[0..n). VW float partial sums per block
+ * of BLOCK keep the loop vectorised; the blocks meet in double. */
+static void
+sum_max_f32 (const float *p, size_t n, double *sum_out, float *max_out)
+{
+  double sum = 0.0;
+  float mx = -FLT_MAX;
+  size_t i = 0;
+  while (i + VW <= n) {
+    const size_t end = i + BLOCK < n ? i + BLOCK : n;
+    float acc[VW] = { 0 }, m[VW];
+    memcpy (m, p + i, sizeof m);
+    for (; i + VW <= end; i += VW)
+      for (int j = 0; j < VW; j++) {
+        acc[j] += p[i + j];
+        m[j] = p[i + j] > m[j] ? p[i + j] : m[j];
+      }
+    for (int j = 0; j < VW; j++) {
+      sum += acc[j];
+      mx = m[j] > mx ? m[j] : mx;
+    }
+  }
+  for (; i < n; i++) {
+    sum += p[i];
+    mx = p[i] > mx ? p[i] : mx;
+  }
+  *sum_out = sum;
+  *max_out = mx;
+}
 
 static inline float
 sigmoidf (float x)
@@ -61,15 +95,9 @@ mda_residual_f32 (const esdnet_srb *b, int32_t T, int32_t h, int32_t w,
 
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
   for (int32_t i = 0; i < planes; i++) {
-    const float *p = z + (size_t) i * hw;
-    double sum = 0.0;
-    float mx = -FLT_MAX;
-    for (size_t j = 0; j < hw; j++) {
-      sum += p[j];
-      mx = p[j] > mx ? p[j] : mx;
-    }
+    double sum;
+    sum_max_f32 (z + (size_t) i * hw, hw, &sum, &plane_max[i]);
     plane_mean[i] = (float) (sum / (double) hw);
-    plane_max[i] = mx;
   }
 
   /* Temporal gate: pools over (c, h, w) of each timestep. */

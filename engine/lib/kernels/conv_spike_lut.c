@@ -18,10 +18,10 @@
 
 #include <string.h>
 
-#define LANES 8                 /* floats per vector of output channels */
+#define LANES 16                /* floats per vector of output channels */
 #define SEGMENT 32              /* output pixels transposed together */
 
-typedef float v8f __attribute__ ((vector_size (LANES * sizeof (float))));
+typedef float vec __attribute__ ((vector_size (LANES * sizeof (float))));
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HOT_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
@@ -70,11 +70,11 @@ conv_spike_lut_build (esdnet_conv *cv, float *lut)
     bias[o] = o < cv->c_out ? cv->bias[o] : 0.0f;
 }
 
-#define LOAD8(v, p) memcpy (&(v), (p), sizeof (v))
+#define LOADV(v, p) memcpy (&(v), (p), sizeof (v))
 #define ADD_ENTRY(acc, q) \
   do { \
-    v8f e_; \
-    LOAD8 (e_, tab + (size_t) at[q][off] * cp); \
+    vec e_; \
+    LOADV (e_, tab + (size_t) at[q][off] * cp); \
     acc += e_; \
   } while (0)
 
@@ -104,8 +104,8 @@ row_lut (const esdnet_conv *cv, int32_t k, const uint8_t *spikes, int32_t h,
             + (size_t) (x * s - pad + 1);
       }
       for (int32_t o0 = 0; o0 < cp; o0 += LANES) {
-        v8f acc0, acc1, acc2, acc3;
-        LOAD8 (acc0, bias + o0);
+        vec acc0, acc1, acc2, acc3;
+        LOADV (acc0, bias + o0);
         acc1 = acc2 = acc3 = acc0;
         const float *tab = cv->lut + o0;
         for (int32_t ky = 0; ky < k; ky++)
