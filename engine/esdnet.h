@@ -179,6 +179,8 @@ typedef struct {
   uint64_t neurons;       /* LIF neuron updates (neurons x T) */
   double firing_rate;     /* spikes / neurons */
   double acs;             /* synaptic accumulates driven by spikes */
+  double synaptic_ops;    /* the spike convs' synapses over all inputs,
+                           * spiking or not (what a dense conv multiplies) */
   double macs;            /* multiply-accumulates on real-valued inputs */
   double ann_macs;        /* the same network as an ANN: every conv dense, one pass (no T) */
   double energy_pj;       /* 0.9 pJ per AC + 4.6 pJ per MAC (45 nm) */

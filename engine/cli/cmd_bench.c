@@ -131,6 +131,16 @@ work_share (const bench_result *r, int kind)
   return total > 0.0 ? r->work_ms[kind] / total : 0.0;
 }
 
+/* ops per second (G) over the median frame's time in one or two kinds of
+ * work (kind2 < 0: none), scaled from the profile's shares. */
+static double
+rate_g (double ops, const bench_result *r, int kind, int kind2)
+{
+  const double share = work_share (r, kind) + (kind2 >= 0
+      ? work_share (r, kind2) : 0.0);
+  return share > 0.0 ? ops / (share * r->median_ms * 1e-3) / 1e9 : 0.0;
+}
+
 static void
 print_text (const bench_options *o, const bench_result *r,
     const esdnet_stream *stream)
@@ -153,6 +163,11 @@ print_text (const bench_options *o, const bench_result *r,
   for (int k = 0; k < ESDNET_WORK_COUNT; k++)
     printf (" %s %.1f%%%s", esdnet_work_kind_to_string (k),
         100.0 * work_share (r, k), k + 1 < ESDNET_WORK_COUNT ? "," : "\n");
+  printf ("throughput    spike convs %.2f G synaptic ops/s (%.2f G ACs/s), "
+      "dense convs and refinement %.2f G MAC/s\n",
+      rate_g (s->synaptic_ops, r, ESDNET_WORK_SPIKE_CONV, -1),
+      rate_g (s->acs, r, ESDNET_WORK_SPIKE_CONV, -1),
+      rate_g (s->macs, r, ESDNET_WORK_DENSE_CONV, ESDNET_WORK_REFINE));
   if (!o->layers)
     return;
   printf ("layer firing rates (last frame)\n");
@@ -184,6 +199,11 @@ print_json (const bench_options *o, const bench_result *r,
   json_number (&w, "peak_rss_mb", r->peak_rss_mb);
   json_number (&w, "firing_rate", s->firing_rate);
   json_number (&w, "acs", s->acs);
+  json_number (&w, "synaptic_ops", s->synaptic_ops);
+  json_number (&w, "spike_conv_gops", rate_g (s->synaptic_ops, r,
+          ESDNET_WORK_SPIKE_CONV, -1));
+  json_number (&w, "dense_gmacs", rate_g (s->macs, r, ESDNET_WORK_DENSE_CONV,
+          ESDNET_WORK_REFINE));
   json_number (&w, "macs", s->macs);
   json_number (&w, "ann_macs", s->ann_macs);
   json_number (&w, "energy_uj", s->energy_pj / 1e6);

@@ -370,6 +370,7 @@ finish_stats (esdnet_stream *s)
     st->spikes += l->spikes;
     st->neurons += (uint64_t) l->neurons * (uint64_t) T;
     st->acs += (double) l->spikes * l->fanout;
+    st->synaptic_ops += (double) l->neurons * T * l->fanout;
   }
   st->firing_rate = st->neurons ? (double) st->spikes / st->neurons : 0.0;
   st->macs = s->macs;
