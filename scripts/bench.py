@@ -1,20 +1,27 @@
 #!/usr/bin/python3
 """Benchmark table: `esdnet bench` next to the PyTorch reference, same weights,
-input size and thread count, measured in one run; prints Markdown.
+input size and thread count, and optionally FFmpeg's `derain` filter at the
+same size, all measured in one run; prints Markdown.
 
     scripts/bench.py --esdnet build/engine/cli/esdnet --model NAME=FILE ...
         [--size 320x180 --size 640x360] [--threads 1 --threads 2]
         [--frames 3] [--temporal reset] [--no-torch]
+        [--ffmpeg-peer ../shared/peers/ffmpeg-derain-can.model]
 
-Rows alternate engine and reference per configuration so that machine load
-drifts hit both alike; the ratio column is reference time / engine time.
+Rows alternate engine and peers per configuration so that machine load
+drifts hit them alike; the ratio columns are peer time / engine time. The
+FFmpeg figure is the median wall time of --frames runs of ffmpeg on one
+frame (a PNG of noise), start-up included.
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
+import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REFERENCE = os.path.join(HERE, "..", "models", "bench_reference.py")
@@ -23,6 +30,25 @@ REFERENCE = os.path.join(HERE, "..", "models", "bench_reference.py")
 def run_json(cmd):
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
+
+
+def ffmpeg_ms(model, size, threads, runs):
+    """Median wall time (ms) of FFmpeg's derain filter on one frame of size."""
+    w, h = (int(v) for v in size.split("x"))
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "in.png"), os.path.join(tmp, "out.png")
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                        f"nullsrc=s={w}x{h},geq=random(1)*255:128:128", "-frames:v", "1",
+                        src], check=True)
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+                            "-threads", str(threads), "-filter_threads", str(threads),
+                            "-i", src, "-vf", f"format=rgb24,derain=model={model},format=rgb24",
+                            dst], check=True)
+            times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
 
 
 def main():
@@ -35,13 +61,15 @@ def main():
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--temporal", default="reset")
     p.add_argument("--no-torch", action="store_true")
+    p.add_argument("--ffmpeg-peer", metavar="MODEL",
+                   help="also time FFmpeg's derain filter with this native model")
     args = p.parse_args()
     sizes = args.size or ["320x180", "640x360"]
     threads = args.threads or [1, 2]
 
     print("| model | size | threads | esdnet ms | esdnet fps | peak MB | firing rate "
-          "| PyTorch ms | PyTorch / esdnet |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| PyTorch ms | PyTorch / esdnet | FFmpeg derain ms | FFmpeg / esdnet |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for spec in args.model:
         name, path = spec.split("=", 1)
         for size in sizes:
@@ -54,9 +82,13 @@ def main():
                     t = run_json(["/usr/bin/python3", REFERENCE, path, "--json", *common])
                     torch_ms = f"{t['median_ms']:.0f}"
                     ratio = f"{t['median_ms'] / e['median_ms']:.2f}x"
+                peer_ms, peer_ratio = "-", "-"
+                if args.ffmpeg_peer:
+                    f = ffmpeg_ms(args.ffmpeg_peer, size, n, args.frames)
+                    peer_ms, peer_ratio = f"{f:.0f}", f"{f / e['median_ms']:.1f}x"
                 print(f"| {name} | {size} | {n} | {e['median_ms']:.1f} | {e['fps']:.2f} "
                       f"| {e['peak_rss_mb']:.0f} | {e['firing_rate']:.3f} | {torch_ms} "
-                      f"| {ratio} |", flush=True)
+                      f"| {ratio} | {peer_ms} | {peer_ratio} |", flush=True)
 
 
 if __name__ == "__main__":
