@@ -38,7 +38,8 @@ lut_cout (const esdnet_conv *cv)
 size_t
 conv_spike_lut_floats (const esdnet_conv *cv)
 {
-  if (cv->c_out > CONV_LUT_MAX_COUT)
+  if (cv->c_out > CONV_LUT_MAX_COUT || cv->k > 3
+      || spike_groups (cv->c_in) > CONV_LUT_MAX_GROUPS)
     return 0;
   return (size_t) cv->k * cv->k * spike_groups (cv->c_in) * 256
       * lut_cout (cv) + lut_cout (cv);
@@ -71,25 +72,27 @@ conv_spike_lut_build (esdnet_conv *cv, float *lut)
 }
 
 #define LOADV(v, p) memcpy (&(v), (p), sizeof (v))
-#define ADD_ENTRY(acc, q) \
-  do { \
-    vec e_; \
-    LOADV (e_, tab + (size_t) at[q][off] * cp); \
-    acc += e_; \
-  } while (0)
+#define MAX_ENTRIES (9 * CONV_LUT_MAX_GROUPS)
 
 /* Output row yo of one image: spikes [groups][h+2][w+2] -> out
  * [c_out][ho][wo]. Four pixels at a time: four independent sums keep the
- * vector adders busy while each waits on its previous addition. k is a
- * constant in each caller, so the tap loops unroll. */
+ * vector adders busy while each waits on its previous addition. cp (the
+ * table vector) is a constant in the common callers, so that the entry
+ * addressing and the transposition compile to shifts and vector moves. */
 static inline __attribute__ ((always_inline)) void
-row_lut (const esdnet_conv *cv, int32_t k, const uint8_t *spikes, int32_t h,
-    int32_t w, float *out, int32_t ho, int32_t wo, int32_t yo)
+row_lut (const esdnet_conv *cv, int32_t cp, const uint8_t *spikes,
+    int32_t h, int32_t w, float *out, int32_t ho, int32_t wo, int32_t yo)
 {
-  const int32_t s = cv->stride, pad = k / 2, cp = cv->lut_cout;
-  const int32_t groups = spike_groups (cv->c_in);
+  const int32_t k = cv->k, s = cv->stride, pad = k / 2;
+  const int32_t groups = spike_groups (cv->c_in), entries = k * k * groups;
   const size_t stride = (size_t) w + 2, plane = (size_t) (h + 2) * stride;
-  const float *bias = cv->lut + (size_t) k * k * groups * 256 * cp;
+  const float *bias = cv->lut + (size_t) entries * 256 * cp;
+  /* Byte offset of each (tap, group) from a pixel's top-left tap. */
+  size_t offs[MAX_ENTRIES];
+  for (int32_t tap = 0; tap < k * k; tap++)
+    for (int32_t g = 0; g < groups; g++)
+      offs[tap * groups + g] = (size_t) (tap / k) * stride + tap % k
+          + g * plane;
   float sums[SEGMENT * CONV_LUT_MAX_COUT];
 
   for (int32_t x0 = 0; x0 < wo; x0 += SEGMENT) {
@@ -104,20 +107,21 @@ row_lut (const esdnet_conv *cv, int32_t k, const uint8_t *spikes, int32_t h,
             + (size_t) (x * s - pad + 1);
       }
       for (int32_t o0 = 0; o0 < cp; o0 += LANES) {
-        vec acc0, acc1, acc2, acc3;
+        vec acc0, acc1, acc2, acc3, e0, e1, e2, e3;
         LOADV (acc0, bias + o0);
         acc1 = acc2 = acc3 = acc0;
         const float *tab = cv->lut + o0;
-        for (int32_t ky = 0; ky < k; ky++)
-          for (int32_t kx = 0; kx < k; kx++)
-            for (int32_t g = 0; g < groups; g++) {
-              const size_t off = (size_t) ky * stride + kx + g * plane;
-              ADD_ENTRY (acc0, 0);
-              ADD_ENTRY (acc1, 1);
-              ADD_ENTRY (acc2, 2);
-              ADD_ENTRY (acc3, 3);
-              tab += (size_t) 256 * cp;
-            }
+        for (int32_t j = 0; j < entries; j++, tab += (size_t) 256 * cp) {
+          const size_t off = offs[j];
+          LOADV (e0, tab + (size_t) at[0][off] * cp);
+          LOADV (e1, tab + (size_t) at[1][off] * cp);
+          LOADV (e2, tab + (size_t) at[2][off] * cp);
+          LOADV (e3, tab + (size_t) at[3][off] * cp);
+          acc0 += e0;
+          acc1 += e1;
+          acc2 += e2;
+          acc3 += e3;
+        }
         float *dst = sums + (size_t) i * cp + o0;
         memcpy (dst, &acc0, sizeof acc0);
         memcpy (dst + cp, &acc1, sizeof acc1);
@@ -134,13 +138,19 @@ row_lut (const esdnet_conv *cv, int32_t k, const uint8_t *spikes, int32_t h,
 }
 
 HOT_CLONES static void
-row_lut_k (const esdnet_conv *cv, const uint8_t *spikes, int32_t h,
+row_lut_cp (const esdnet_conv *cv, const uint8_t *spikes, int32_t h,
     int32_t w, float *out, int32_t ho, int32_t wo, int32_t yo)
 {
-  if (cv->k == 3)
-    row_lut (cv, 3, spikes, h, w, out, ho, wo, yo);
-  else
-    row_lut (cv, cv->k, spikes, h, w, out, ho, wo, yo);
+  switch (cv->lut_cout) {
+    case 16:
+      row_lut (cv, 16, spikes, h, w, out, ho, wo, yo);
+      break;
+    case 32:
+      row_lut (cv, 32, spikes, h, w, out, ho, wo, yo);
+      break;
+    default:
+      row_lut (cv, cv->lut_cout, spikes, h, w, out, ho, wo, yo);
+  }
 }
 
 void
@@ -155,7 +165,7 @@ conv_spike_lut_f32 (const esdnet_conv *cv, const uint8_t *spikes, int32_t T,
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t task = 0; task < (int64_t) T * ho; task++) {
     const int64_t t = task / ho;
-    row_lut_k (cv, spikes + t * in_image, h, w, out + t * out_image, ho, wo,
+    row_lut_cp (cv, spikes + t * in_image, h, w, out + t * out_image, ho, wo,
         (int32_t) (task % ho));
   }
 }

@@ -59,6 +59,7 @@ void spikes_unpack_f32 (const uint8_t *spikes, int32_t T, int32_t c,
 /* Convolution of T spike maps ([T][c_in] at h x w) by table lookup into
  * [T][c_out][ho][wo] (conv_spike_lut.c). Needs cv->lut. */
 #define CONV_LUT_MAX_COUT 128
+#define CONV_LUT_MAX_GROUPS 32   /* c_in up to 256 */
 /* Floats of cv's tables; 0 when the layer cannot have them. */
 size_t conv_spike_lut_floats (const esdnet_conv *cv);
 /* Fills lut (conv_spike_lut_floats of them) and points cv at it. */
