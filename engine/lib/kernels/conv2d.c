@@ -1,10 +1,11 @@
 /* conv2d.c — 2-D convolution, zero padding k/2.
  *
  * 3x3 stride 1 (nearly all of the network's work) is register-blocked: a
- * task computes one output row for a block of CONV_OCB output channels,
- * 16 columns at a time, holding the CONV_OCB x 16 sums in vector registers
- * while it walks every input channel and tap. Each input vector loaded
- * feeds CONV_OCB multiply-adds, which makes the loop compute-bound. The
+ * task computes two output rows for a block of CONV_OCB output channels,
+ * 16 columns at a time, holding the 2 x CONV_OCB x 16 sums in vector
+ * registers while it walks every input channel and tap. Each input vector
+ * loaded feeds CONV_OCB or 2 x CONV_OCB multiply-adds (the four input rows
+ * under two output rows serve both), which makes the loop compute-bound. The
  * weights are pre-packed at model load ([block][c_in][9][CONV_OCB]) so the
  * CONV_OCB weights of a tap are adjacent. Columns next to the frame edge
  * and the last partial vector go through a small zero-padded copy.
@@ -58,23 +59,29 @@ conv2d_pack (const esdnet_conv *cv, float *packed)
  * than an array, so that the compiler keeps all of them in registers. */
 #define FOR_EACH_OC(X) X (0) X (1) X (2) X (3) X (4) X (5) X (6) X (7)
 #define ACC_INIT(o) \
-  v16f acc##o = (v16f) { 0 } + (o < n_oc ? cv->bias[oc0 + o] : 0.0f);
-#define ACC_TAPS(o) \
-  acc##o += a * k[o]; \
-  acc##o += m * k[CONV_OCB + o]; \
-  acc##o += c * k[2 * CONV_OCB + o];
-#define ACC_STORE(o) \
+  v16f acc##o = (v16f) { 0 } + (o < n_oc ? cv->bias[oc0 + o] : 0.0f); \
+  v16f bcc##o = acc##o;
+#define TAPS(sum, k, o) \
+  sum += a * k[o]; \
+  sum += m * k[CONV_OCB + o]; \
+  sum += c * k[2 * CONV_OCB + o];
+#define ACC_TAPS(o) TAPS (acc##o, ka, o)
+#define BCC_TAPS(o) TAPS (bcc##o, kb, o)
+#define STORE(sum, row, o) \
   if (o < n_oc) { \
-    float *dst = out + (size_t) (oc0 + o) * hw + (size_t) y * w + x0; \
+    float *dst = out + (size_t) (oc0 + o) * hw + (size_t) (row) * w + x0; \
     float sums[VW]; \
-    memcpy (sums, &acc##o, sizeof sums); \
+    memcpy (sums, &sum, sizeof sums); \
     for (int32_t i = 0; i < n; i++) \
       dst[i] = accumulate ? dst[i] + sums[i] : sums[i]; \
   }
+#define ACC_STORE(o) STORE (acc##o, y, o)
+#define BCC_STORE(o) STORE (bcc##o, y + 1, o)
 
-/* One output row y of output channels [b*OCB, b*OCB + n_oc). */
+/* Output rows y and y + 1 (when inside) of output channels
+ * [b*OCB, b*OCB + n_oc). */
 HOT_CLONES static void
-row3x3_s1 (const esdnet_conv *cv, const float *in, int32_t h, int32_t w,
+rows3x3_s1 (const esdnet_conv *cv, const float *in, int32_t h, int32_t w,
     float *out, int32_t b, int32_t y, bool accumulate)
 {
   const size_t hw = (size_t) h * w;
@@ -88,8 +95,10 @@ row3x3_s1 (const esdnet_conv *cv, const float *in, int32_t h, int32_t w,
     FOR_EACH_OC (ACC_INIT)
 
     for (int32_t ic = 0; ic < c_in; ic++) {
-      for (int32_t ky = 0; ky < 3; ky++) {
-        const int32_t iy = y + ky - 1;
+      /* Input rows y - 1 .. y + 2: tap row r of output row y, r - 1 of
+       * output row y + 1. */
+      for (int32_t r = 0; r < 4; r++) {
+        const int32_t iy = y + r - 1;
         if (iy < 0 || iy >= h)
           continue;
         const float *row = in + ic * hw + (size_t) iy * w;
@@ -108,13 +117,22 @@ row3x3_s1 (const esdnet_conv *cv, const float *in, int32_t h, int32_t w,
           LOAD16 (m, tmp + 1);
           LOAD16 (c, tmp + 2);
         }
-        const float *k = wb + ((size_t) ic * 9 + ky * 3) * CONV_OCB;
-        FOR_EACH_OC (ACC_TAPS)
+        const float *ka = wb + ((size_t) ic * 9 + r * 3) * CONV_OCB;
+        const float *kb = ka - 3 * CONV_OCB;
+        if (r < 3) {
+          FOR_EACH_OC (ACC_TAPS)
+        }
+        if (r > 0) {
+          FOR_EACH_OC (BCC_TAPS)
+        }
       }
     }
 
     const int32_t n = w - x0 < VW ? w - x0 : VW;
     FOR_EACH_OC (ACC_STORE)
+    if (y + 1 < h) {
+      FOR_EACH_OC (BCC_STORE)
+    }
   }
 }
 
@@ -188,15 +206,16 @@ conv2d_f32 (const esdnet_conv *cv, const float *in, int32_t n, int32_t h,
     return;
   }
   const int32_t blocks = (cv->c_out + CONV_OCB - 1) / CONV_OCB;
-  const int64_t tasks = (int64_t) n * blocks * h;
+  const int32_t pairs = (h + 1) / 2;
+  const int64_t tasks = (int64_t) n * blocks * pairs;
   const size_t in_image = (size_t) cv->c_in * h * w;
   const size_t out_image = (size_t) cv->c_out * h * w;
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t task = 0; task < tasks; task++) {
-    const int32_t y = (int32_t) (task % h);
-    const int32_t b = (int32_t) (task / h % blocks);
-    const int64_t img = task / h / blocks;
-    row3x3_s1 (cv, in + (size_t) img * in_image, h, w,
+    const int32_t y = 2 * (int32_t) (task % pairs);
+    const int32_t b = (int32_t) (task / pairs % blocks);
+    const int64_t img = task / pairs / blocks;
+    rows3x3_s1 (cv, in + (size_t) img * in_image, h, w,
         out + (size_t) img * out_image, b, y, accumulate);
   }
 }
