@@ -112,7 +112,7 @@ typedef struct {
   size_t bytes;
 } buffer_spec;
 
-#define N_BUFFERS 17
+#define N_BUFFERS 14
 #define LUMA_STEP 4
 #define BUF(name, count) { (void **) &s->name, (count) * sizeof *s->name }
 
@@ -146,12 +146,10 @@ buffer_specs (esdnet_stream *s, buffer_spec b[N_BUFFERS])
     BUF (e3, T * 4 * d * hw3),
     BUF (spikes, spikes),
     BUF (spk, m->spike_floats ? T * 2 * d * hw1 : 0),
-    BUF (acc, T * 2 * d * hw1),
+    BUF (acc, max_size (T * 2 * d * hw1, 4 * d * hw1
+            + frb_tmp_floats (&m->refine, s->hp, s->wp))),
     BUF (acc2, T * 2 * d * hw1),
     BUF (mda_scratch, mda_scratch_floats (Ti, 4 * di, s->hp, s->wp)),
-    BUF (f, 2 * d * hw1),
-    BUF (refined, 2 * d * hw1),
-    BUF (frb_tmp, frb_tmp_floats (&m->refine, s->hp, s->wp)),
     BUF (y, 3 * hw1),
     BUF (luma_prev, s->luma_len),
   };

@@ -35,9 +35,11 @@ struct esdnet_stream {
   uint8_t *spikes;            /* spike map of the LIF layer being run */
   float *spk;                 /* the same unpacked, for convs without
                                * tables (model->spike_floats only) */
-  float *acc, *acc2;          /* scratch, [2d] at level 1: enough anywhere */
+  float *acc, *acc2;          /* scratch, [2d] at level 1: enough anywhere;
+                               * after the decoder acc also holds the
+                               * refinement's tensors (forward.c) */
   float *mda_scratch;
-  float *f, *refined, *frb_tmp, *y; /* after the mean over T */
+  float *y;                   /* [3] padded output frame */
 
   /* Scene cuts: luma of the previous frame on a 4-pixel grid. */
   double scene_cut_threshold;
