@@ -22,14 +22,6 @@
 
 typedef float v16f __attribute__ ((vector_size (VW * sizeof (float))));
 
-/* The hot loop is compiled for AVX-512 and for the baseline, and picked at
- * load time by the CPU it runs on. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HOT_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
-#else
-#define HOT_CLONES
-#endif
-
 size_t
 conv2d_packed_floats (const esdnet_conv *cv)
 {

@@ -23,11 +23,6 @@
 
 typedef float vec __attribute__ ((vector_size (LANES * sizeof (float))));
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HOT_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
-#else
-#define HOT_CLONES
-#endif
 
 static int32_t
 lut_cout (const esdnet_conv *cv)

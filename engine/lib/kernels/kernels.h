@@ -13,6 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The hot loops are compiled for AVX-512, AVX2 and the baseline, and the
+ * one for the CPU it runs on is picked at load time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HOT_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
+#else
+#define HOT_CLONES
+#endif
+
 /* Output channels a 3x3 stride-1 task computes together (conv2d.c
  * unrolls for exactly this many). */
 #define CONV_OCB 8
