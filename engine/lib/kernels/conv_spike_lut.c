@@ -23,7 +23,6 @@
 
 typedef float vec __attribute__ ((vector_size (LANES * sizeof (float))));
 
-
 static int32_t
 lut_cout (const esdnet_conv *cv)
 {
