@@ -240,6 +240,8 @@ main (void)
     const int32_t h = sizes[i][0], w = sizes[i][1];
     test_conv (3, 5, 3, 1, 2, h, w, false);
     test_conv (4, 3, 3, 1, 1, h, w, true);
+    test_conv (3, 2, 3, 1, 2, h, w, false);
+    test_conv (2, 4, 3, 1, 1, h, w, true);
     test_conv (3, 4, 3, 2, 2, h, w, true);
     test_conv (6, 2, 1, 1, 1, h, w, true);
     test_conv (0, 2, 3, 1, 1, h, w, false);

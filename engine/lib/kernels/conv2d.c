@@ -54,9 +54,11 @@ conv2d_pack (const esdnet_conv *cv, float *packed)
   v16f acc##o = (v16f) { 0 } + (o < n_oc ? cv->bias[oc0 + o] : 0.0f); \
   v16f bcc##o = acc##o;
 #define TAPS(sum, k, o) \
-  sum += a * k[o]; \
-  sum += m * k[CONV_OCB + o]; \
-  sum += c * k[2 * CONV_OCB + o];
+  if (o < computed) { \
+    sum += a * k[o]; \
+    sum += m * k[CONV_OCB + o]; \
+    sum += c * k[2 * CONV_OCB + o]; \
+  }
 #define ACC_TAPS(o) TAPS (acc##o, ka, o)
 #define BCC_TAPS(o) TAPS (bcc##o, kb, o)
 #define STORE(sum, row, o) \
@@ -71,10 +73,12 @@ conv2d_pack (const esdnet_conv *cv, float *packed)
 #define BCC_STORE(o) STORE (bcc##o, y + 1, o)
 
 /* Output rows y and y + 1 (when inside) of output channels
- * [b*OCB, b*OCB + n_oc). */
-HOT_CLONES static void
+ * [b*OCB, b*OCB + n_oc). computed (a constant in each caller) is how many
+ * of the block's sums are worked out: CONV_OCB, or exactly n_oc for the
+ * narrow convs (2 to 4 outputs) of the smallest models. */
+static inline __attribute__ ((always_inline)) void
 rows3x3_s1 (const esdnet_conv *cv, const float *in, int32_t h, int32_t w,
-    float *out, int32_t b, int32_t y, bool accumulate)
+    float *out, int32_t b, int32_t y, bool accumulate, int32_t computed)
 {
   const size_t hw = (size_t) h * w;
   const int32_t c_in = cv->c_in;
@@ -125,6 +129,25 @@ rows3x3_s1 (const esdnet_conv *cv, const float *in, int32_t h, int32_t w,
     if (y + 1 < h) {
       FOR_EACH_OC (BCC_STORE)
     }
+  }
+}
+
+HOT_CLONES static void
+rows3x3_s1_n (const esdnet_conv *cv, const float *in, int32_t h, int32_t w,
+    float *out, int32_t b, int32_t y, bool accumulate)
+{
+  switch (cv->c_out) {
+    case 2:
+      rows3x3_s1 (cv, in, h, w, out, b, y, accumulate, 2);
+      break;
+    case 3:
+      rows3x3_s1 (cv, in, h, w, out, b, y, accumulate, 3);
+      break;
+    case 4:
+      rows3x3_s1 (cv, in, h, w, out, b, y, accumulate, 4);
+      break;
+    default:
+      rows3x3_s1 (cv, in, h, w, out, b, y, accumulate, CONV_OCB);
   }
 }
 
@@ -207,7 +230,7 @@ conv2d_f32 (const esdnet_conv *cv, const float *in, int32_t n, int32_t h,
     const int32_t y = 2 * (int32_t) (task % pairs);
     const int32_t b = (int32_t) (task / pairs % blocks);
     const int64_t img = task / pairs / blocks;
-    rows3x3_s1 (cv, in + (size_t) img * in_image, h, w,
+    rows3x3_s1_n (cv, in + (size_t) img * in_image, h, w,
         out + (size_t) img * out_image, b, y, accumulate);
   }
 }
