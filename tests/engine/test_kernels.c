@@ -263,7 +263,8 @@ main (void)
     for (int32_t T = 1; T <= 3; T += 2)
       test_lif (T, lif_shapes[i][0], lif_shapes[i][1], lif_shapes[i][2]);
   /* The spike convs of the network (3x3 s1, 3x3 s2, 1x1) with channel
-   * counts around bytes and table vectors, widths around the segment. */
+   * counts around bytes and table vectors, widths around the segment and
+   * its blocks of four pixels. */
   const int32_t lut_sizes[][2] = { { 1, 1 }, { 2, 3 }, { 5, 17 }, { 4, 31 },
     { 3, 32 }, { 6, 33 }, { 2, 70 } };
   for (size_t i = 0; i < sizeof lut_sizes / sizeof lut_sizes[0]; i++) {
@@ -274,6 +275,12 @@ main (void)
     test_conv_lut (9, 16, 3, 2, 2, h, w, 0.5f);
     test_conv_lut (32, 16, 1, 1, 2, h, w, 0.5f);
     test_conv_lut (3, CONV_LUT_MAX_COUT, 3, 1, 1, h, w, 0.3f);
+    /* Few input channels: the taps of a row share table indices. */
+    test_conv_lut (1, 5, 3, 2, 1, h, w, 0.5f);
+    test_conv_lut (2, 4, 3, 1, 2, h, w, 0.4f);
+    test_conv_lut (2, 16, 3, 2, 1, h, w, 0.6f);
+    test_conv_lut (4, 2, 3, 1, 2, h, w, 0.4f);
+    test_conv_lut (4, 8, 1, 1, 1, h, w, 0.5f);
   }
   if (failures)
     fprintf (stderr, "%d check(s) failed\n", failures);

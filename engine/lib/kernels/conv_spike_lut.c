@@ -5,8 +5,9 @@
  * is one of 256 precomputed vectors: the sums of the weights whose bits
  * are set. An output pixel is then its bias plus taps x groups vector
  * additions, no multiplications, 8 input channels at a time (a dense
- * convolution does taps x c_in multiply-adds per output channel). The
- * tables ([tap][group][256][lut_cout]) are built at model load; layers
+ * convolution does taps x c_in multiply-adds per output channel); with 1
+ * or 2 input channels, the taps of a kernel row share an index (lut_span).
+ * The tables (each [256][lut_cout]) are built at model load; layers
  * whose tables would not stay in cache take the dense path instead
  * (spikes_unpack_f32 + conv2d_f32, see forward.c).
  *
@@ -29,64 +30,115 @@ lut_cout (const esdnet_conv *cv)
   return (cv->c_out + LANES - 1) / LANES * LANES;
 }
 
+/* Taps of a kernel row that share one table index. A pixel's spikes fill
+ * only c_in bits of its byte, so with c_in <= 2 a whole row of three taps
+ * fits one 8-bit index and one lookup replaces three. (Sharing two of
+ * three taps, for 3 or 4 channels, measured slower: the extra byte loads
+ * cost more than the lookup saved.) */
+static int32_t
+lut_span (const esdnet_conv *cv)
+{
+  return cv->c_in >= 1 && cv->c_in * cv->k <= 8 ? cv->k : 1;
+}
+
+/* Tables of a conv: [ky][tap group of the row][channel group][256]. */
+static int32_t
+lut_tables (const esdnet_conv *cv)
+{
+  const int32_t span = lut_span (cv);
+  return cv->k * ((cv->k + span - 1) / span) * spike_groups (cv->c_in);
+}
+
 size_t
 conv_spike_lut_floats (const esdnet_conv *cv)
 {
   if (cv->c_out > CONV_LUT_MAX_COUT || cv->k > 3
       || spike_groups (cv->c_in) > CONV_LUT_MAX_GROUPS)
     return 0;
-  return (size_t) cv->k * cv->k * spike_groups (cv->c_in) * 256
-      * lut_cout (cv) + lut_cout (cv);
+  return (size_t) lut_tables (cv) * 256 * lut_cout (cv) + lut_cout (cv);
 }
 
 void
 conv_spike_lut_build (esdnet_conv *cv, float *lut)
 {
-  const int32_t taps = cv->k * cv->k, groups = spike_groups (cv->c_in);
-  const int32_t cp = lut_cout (cv);
+  const int32_t k = cv->k, span = lut_span (cv);
+  const int32_t groups = spike_groups (cv->c_in), cp = lut_cout (cv);
+  /* Bits of the index per tap: the whole byte, or c_in when taps share. */
+  const int32_t bpt = span > 1 ? cv->c_in : 8;
   cv->lut = lut;
   cv->lut_cout = cp;
-  for (int32_t tap = 0; tap < taps; tap++)
-    for (int32_t g = 0; g < groups; g++)
-      for (int32_t byte = 0; byte < 256; byte++) {
-        float *e = lut + (((size_t) tap * groups + g) * 256 + byte) * cp;
-        for (int32_t o = 0; o < cp; o++) {
-          float sum = 0.0f;
-          for (int32_t j = 0; j < 8 && o < cv->c_out; j++) {
-            const int32_t i = 8 * g + j;
-            if (i < cv->c_in && (byte >> j) & 1)
-              sum += cv->weight[((size_t) o * cv->c_in + i) * taps + tap];
+  cv->lut_span = span;
+  float *e = lut;
+  for (int32_t ky = 0; ky < k; ky++)
+    for (int32_t kx0 = 0; kx0 < k; kx0 += span)
+      for (int32_t g = 0; g < groups; g++)
+        for (int32_t index = 0; index < 256; index++, e += cp)
+          for (int32_t o = 0; o < cp; o++) {
+            float sum = 0.0f;
+            for (int32_t bit = 0; bit < 8 && o < cv->c_out; bit++) {
+              const int32_t kx = kx0 + bit / bpt, i = 8 * g + bit % bpt;
+              if ((index >> bit) & 1 && bit / bpt < span && kx < k
+                  && i < cv->c_in)
+                sum += cv->weight[(((size_t) o * cv->c_in + i) * k + ky) * k
+                    + kx];
+            }
+            e[o] = sum;
           }
-          e[o] = sum;
-        }
-      }
-  float *bias = lut + (size_t) taps * groups * 256 * cp;
   for (int32_t o = 0; o < cp; o++)
-    bias[o] = o < cv->c_out ? cv->bias[o] : 0.0f;
+    e[o] = o < cv->c_out ? cv->bias[o] : 0.0f;
 }
 
 #define LOADV(v, p) memcpy (&(v), (p), sizeof (v))
-#define MAX_ENTRIES (9 * CONV_LUT_MAX_GROUPS)
+#define MAX_TABLES (9 * CONV_LUT_MAX_GROUPS)
+
+/* Where the index of each table comes from, relative to a pixel's top-left
+ * tap: one byte, or (shared taps) up to three neighbouring bytes shifted
+ * into place; a missing third tap repeats the first with a shift that
+ * the final mask drops. */
+typedef struct {
+  size_t off[3];
+  int32_t shift[3];
+} lut_source;
+
+static void
+lut_sources (const esdnet_conv *cv, size_t stride, size_t plane,
+    lut_source *src)
+{
+  const int32_t k = cv->k, span = lut_span (cv);
+  const int32_t groups = spike_groups (cv->c_in);
+  for (int32_t ky = 0; ky < k; ky++)
+    for (int32_t kx0 = 0; kx0 < k; kx0 += span)
+      for (int32_t g = 0; g < groups; g++, src++)
+        for (int32_t u = 0; u < 3; u++) {
+          const bool used = u < span && kx0 + u < k;
+          src->off[u] = (size_t) ky * stride + (size_t) g * plane + kx0
+              + (used ? u : 0);
+          src->shift[u] = used ? u * cv->c_in : 8;
+        }
+}
+
+/* The table index of a source at pixel p. */
+#define INDEX(p, src, shared) ((shared) \
+  ? ((p)[(src).off[0]] | (p)[(src).off[1]] << (src).shift[1] \
+      | (p)[(src).off[2]] << (src).shift[2]) & 255 \
+  : (p)[(src).off[0]])
 
 /* Output row yo of one image: spikes [groups][h+2][w+2] -> out
  * [c_out][ho][wo]. Four pixels at a time: four independent sums keep the
  * vector adders busy while each waits on its previous addition. cp (the
- * table vector) is a constant in the common callers, so that the entry
- * addressing and the transposition compile to shifts and vector moves. */
+ * table vector) and shared (lut_span > 1) are constants in the common
+ * callers, so that the addressing and the transposition compile to shifts
+ * and vector moves. */
 static inline __attribute__ ((always_inline)) void
-row_lut (const esdnet_conv *cv, int32_t cp, const uint8_t *spikes,
-    int32_t h, int32_t w, float *out, int32_t ho, int32_t wo, int32_t yo)
+row_lut (const esdnet_conv *cv, int32_t cp, bool shared,
+    const uint8_t *spikes, int32_t h, int32_t w, float *out, int32_t ho,
+    int32_t wo, int32_t yo)
 {
-  const int32_t k = cv->k, s = cv->stride, pad = k / 2;
-  const int32_t groups = spike_groups (cv->c_in), entries = k * k * groups;
-  const size_t stride = (size_t) w + 2, plane = (size_t) (h + 2) * stride;
-  const float *bias = cv->lut + (size_t) entries * 256 * cp;
-  /* Byte offset of each (tap, group) from a pixel's top-left tap. */
-  size_t offs[MAX_ENTRIES];
-  for (int32_t tap = 0; tap < k * k; tap++)
-    for (int32_t g = 0; g < groups; g++)
-      offs[tap * groups + g] = (size_t) (tap / k) * stride + tap % k
-          + g * plane;
+  const int32_t s = cv->stride, pad = cv->k / 2, tables = lut_tables (cv);
+  const size_t stride = (size_t) w + 2;
+  const float *bias = cv->lut + (size_t) tables * 256 * cp;
+  lut_source src[MAX_TABLES];
+  lut_sources (cv, stride, (size_t) (h + 2) * stride, src);
   float sums[SEGMENT * CONV_LUT_MAX_COUT];
 
   for (int32_t x0 = 0; x0 < wo; x0 += SEGMENT) {
@@ -105,12 +157,11 @@ row_lut (const esdnet_conv *cv, int32_t cp, const uint8_t *spikes,
         LOADV (acc0, bias + o0);
         acc1 = acc2 = acc3 = acc0;
         const float *tab = cv->lut + o0;
-        for (int32_t j = 0; j < entries; j++, tab += (size_t) 256 * cp) {
-          const size_t off = offs[j];
-          LOADV (e0, tab + (size_t) at[0][off] * cp);
-          LOADV (e1, tab + (size_t) at[1][off] * cp);
-          LOADV (e2, tab + (size_t) at[2][off] * cp);
-          LOADV (e3, tab + (size_t) at[3][off] * cp);
+        for (int32_t j = 0; j < tables; j++, tab += (size_t) 256 * cp) {
+          LOADV (e0, tab + (size_t) INDEX (at[0], src[j], shared) * cp);
+          LOADV (e1, tab + (size_t) INDEX (at[1], src[j], shared) * cp);
+          LOADV (e2, tab + (size_t) INDEX (at[2], src[j], shared) * cp);
+          LOADV (e3, tab + (size_t) INDEX (at[3], src[j], shared) * cp);
           acc0 += e0;
           acc1 += e1;
           acc2 += e2;
@@ -135,16 +186,15 @@ HOT_CLONES static void
 row_lut_cp (const esdnet_conv *cv, const uint8_t *spikes, int32_t h,
     int32_t w, float *out, int32_t ho, int32_t wo, int32_t yo)
 {
-  switch (cv->lut_cout) {
-    case 16:
-      row_lut (cv, 16, spikes, h, w, out, ho, wo, yo);
-      break;
-    case 32:
-      row_lut (cv, 32, spikes, h, w, out, ho, wo, yo);
-      break;
-    default:
-      row_lut (cv, cv->lut_cout, spikes, h, w, out, ho, wo, yo);
-  }
+  const bool shared = cv->lut_span > 1;
+  if (cv->lut_cout == 16 && shared)
+    row_lut (cv, 16, true, spikes, h, w, out, ho, wo, yo);
+  else if (cv->lut_cout == 16)
+    row_lut (cv, 16, false, spikes, h, w, out, ho, wo, yo);
+  else if (cv->lut_cout == 32 && !shared)
+    row_lut (cv, 32, false, spikes, h, w, out, ho, wo, yo);
+  else
+    row_lut (cv, cv->lut_cout, shared, spikes, h, w, out, ho, wo, yo);
 }
 
 void

@@ -21,6 +21,7 @@ typedef struct {
   float *lut;                 /* convs over spikes: the tables of
                                * conv_spike_lut.c, or NULL (dense path) */
   int32_t lut_cout;           /* c_out rounded up to a table vector */
+  int32_t lut_span;           /* taps of a row sharing one table index */
 } esdnet_conv;
 
 /* Spiking residual block with its multi-dimensional attention. */
