@@ -8,47 +8,6 @@
 #include "kernels.h"
 
 #include <float.h>
-#include <math.h>
-#include <string.h>
-
-#define VW 16
-#define BLOCK 4096              /* floats summed in float before the double */
-
-/* Sum (in double) and maximum of p[0..n). VW float partial sums per block
- * of BLOCK keep the loop vectorised; the blocks meet in double. */
-static void
-sum_max_f32 (const float *p, size_t n, double *sum_out, float *max_out)
-{
-  double sum = 0.0;
-  float mx = -FLT_MAX;
-  size_t i = 0;
-  while (i + VW <= n) {
-    const size_t end = i + BLOCK < n ? i + BLOCK : n;
-    float acc[VW] = { 0 }, m[VW];
-    memcpy (m, p + i, sizeof m);
-    for (; i + VW <= end; i += VW)
-      for (int j = 0; j < VW; j++) {
-        acc[j] += p[i + j];
-        m[j] = p[i + j] > m[j] ? p[i + j] : m[j];
-      }
-    for (int j = 0; j < VW; j++) {
-      sum += acc[j];
-      mx = m[j] > mx ? m[j] : mx;
-    }
-  }
-  for (; i < n; i++) {
-    sum += p[i];
-    mx = p[i] > mx ? p[i] : mx;
-  }
-  *sum_out = sum;
-  *max_out = mx;
-}
-
-static inline float
-sigmoidf (float x)
-{
-  return 1.0f / (1.0f + expf (-x));
-}
 
 /* out[i] = sigmoid(W2 relu(W1 a) + W2 relu(W1 m))[i]; W1 [hidden][n],
  * W2 [n][hidden]. hidden may be 0 (the gate is then 0.5). */
@@ -70,7 +29,7 @@ shared_mlp_gate (const float *w1, const float *w2, int32_t n, int32_t hidden,
       out[i] += w2[i * hidden + j] * ha + w2[i * hidden + j] * hm;
   }
   for (int32_t i = 0; i < n; i++)
-    out[i] = sigmoidf (out[i]);
+    out[i] = sigmoid_f32 (out[i]);
 }
 
 size_t
@@ -95,8 +54,7 @@ mda_residual_f32 (const esdnet_srb *b, int32_t T, int32_t h, int32_t w,
 
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
   for (int32_t i = 0; i < planes; i++) {
-    double sum;
-    sum_max_f32 (z + (size_t) i * hw, hw, &sum, &plane_max[i]);
+    const double sum = sum_max_f32 (z + (size_t) i * hw, hw, &plane_max[i]);
     plane_mean[i] = (float) (sum / (double) hw);
   }
 
@@ -164,8 +122,10 @@ mda_residual_f32 (const esdnet_srb *b, int32_t T, int32_t h, int32_t w,
               + b->sa_w[9 + ky * 3 + kx] * pix_max[p];
         }
       }
-      s[(size_t) y * w + xx] = sigmoidf (acc);
+      s[(size_t) y * w + xx] = acc;
     }
+    for (int32_t xx = 0; xx < w; xx++)
+      s[(size_t) y * w + xx] = sigmoid_f32 (s[(size_t) y * w + xx]);
   }
 
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)

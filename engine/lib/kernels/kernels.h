@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The hot loops are compiled for AVX-512, AVX2 and the baseline, and the
  * one for the CPU it runs on is picked at load time. */
@@ -20,6 +21,39 @@
 #else
 #define HOT_CLONES
 #endif
+
+/* e^x for the gates, written so that loops over it vectorise (libm's expf
+ * does not): 2^n e^r with n = round(x / ln 2), Cephes' degree-6
+ * polynomial for e^r, 2^n from the exponent bits; x clamped to
+ * [-87, 88]. Within 2 ulp of expf. */
+static inline float
+exp_f32 (float x)
+{
+  x = x > -87.0f ? x : -87.0f;
+  x = x < 88.0f ? x : 88.0f;
+  const float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = ((int32_t) n + 127) * (1 << 23);
+  float scale;
+  memcpy (&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+static inline float
+sigmoid_f32 (float x)
+{
+  return 1.0f / (1.0f + exp_f32 (-x));
+}
+
+/* Sum (in double) and maximum of p[0..n) (reduce.c). */
+double sum_max_f32 (const float *p, size_t n, float *max);
 
 /* Output channels a 3x3 stride-1 task computes together (conv2d.c
  * unrolls for exactly this many). */

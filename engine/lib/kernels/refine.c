@@ -1,7 +1,6 @@
 /* refine.c — mean over timesteps and the feature refinement block. */
 #include "kernels.h"
 
-#include <math.h>
 
 void
 mean_t_f32 (const float *in, int32_t T, size_t n, float *out, int32_t threads)
@@ -13,12 +12,6 @@ mean_t_f32 (const float *in, int32_t T, size_t n, float *out, int32_t threads)
       sum += in[(size_t) t * n + (size_t) i];
     out[i] = sum / (float) T;
   }
-}
-
-static inline float
-sigmoidf (float x)
-{
-  return 1.0f / (1.0f + expf (-x));
 }
 
 size_t
@@ -39,10 +32,9 @@ frb_f32 (const esdnet_frb *r, const float *f, int32_t h, int32_t w,
   float *gap = tmp, *a = gap + c, *hid = a + c;
 #pragma omp parallel for num_threads(threads)
   for (int32_t k = 0; k < c; k++) {
-    double sum = 0.0;
-    for (size_t j = 0; j < hw; j++)
-      sum += f[(size_t) k * hw + j];
-    gap[k] = (float) (sum / (double) hw);
+    float unused;
+    gap[k] = (float) (sum_max_f32 (f + (size_t) k * hw, hw, &unused)
+        / (double) hw);
   }
   for (int32_t j = 0; j < hidden; j++) {
     float v = r->ca1_b[j];
@@ -54,7 +46,7 @@ frb_f32 (const esdnet_frb *r, const float *f, int32_t h, int32_t w,
     float v = r->ca3_b[k];
     for (int32_t j = 0; j < hidden; j++)
       v += r->ca3_w[k * hidden + j] * hid[j];
-    a[k] = sigmoidf (v);
+    a[k] = sigmoid_f32 (v);
   }
 
   /* Spatial map t = sigmoid(sa3(relu(sa1(sa0(f))))), built in out. */
@@ -67,8 +59,12 @@ frb_f32 (const esdnet_frb *r, const float *f, int32_t h, int32_t w,
   conv2d_f32 (&r->sa3, t2, 1, h, w, out, false, threads);
 
 #pragma omp parallel for num_threads(threads)
-  for (int64_t i = 0; i < (int64_t) (c * hw); i++) {
-    const float t = sigmoidf (out[i]);
-    out[i] = (1.0f - t) * a[i / hw] + t * f[i];
+  for (int32_t k = 0; k < c; k++) {
+    float *o = out + (size_t) k * hw;
+    const float *fk = f + (size_t) k * hw;
+    for (size_t j = 0; j < hw; j++) {
+      const float t = sigmoid_f32 (o[j]);
+      o[j] = (1.0f - t) * a[k] + t * fk[j];
+    }
   }
 }
