@@ -92,6 +92,9 @@ def build_parser():
     g.add_argument("--seq-len", type=int, default=4,
                    help="carry: frames per truncated-backpropagation window")
     g.add_argument("--windows", type=int, default=2, help="carry: windows per sequence")
+    g.add_argument("--temporal-weight", type=float, default=0.0,
+                   help="carry: weight of the flicker loss, mean |change of the output - "
+                        "change of the target| between consecutive frames")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--val-every", type=int, default=500, help="validate every N steps (and at the end)")
     g = p.add_argument_group("session")
@@ -243,17 +246,25 @@ def train_step(model, batch, criterion, optimizer, scheduler, args, device):
         # Truncated backpropagation through time: the membranes carry across all
         # frames of the sequence, gradients only within a window of seq_len frames.
         # The loss is the mean over frames (gradients accumulate window by window).
+        # The flicker term compares each frame's change with the target's; across
+        # a window boundary the previous output is a constant.
         frames = rain.shape[1]
         loss = psnr = 0.0
+        previous = None
         for start in range(0, frames, args.seq_len):
             window = 0.0
             for f in range(start, min(frames, start + args.seq_len)):
                 output = model(rain[:, f])
                 window = window + criterion(output, clean[:, f])
+                if args.temporal_weight > 0 and previous is not None:
+                    change = (output - previous) - (clean[:, f] - clean[:, f - 1])
+                    window = window + args.temporal_weight * change.abs().mean()
+                previous = output
                 psnr += batch_psnr(output, clean[:, f]) / frames
             (window / frames).backward()
             loss += window.item() / frames
             model.detach_state()
+            previous = previous.detach()
     model.reset_state()  # frees the last graph held by the membranes
     if args.grad_clip > 0:
         torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
