@@ -276,10 +276,16 @@ def bench(tmp):
           f"result {result}")
     for key in ("model", "threads", "temporal", "frames", "median_ms", "min_ms",
                 "max_ms", "peak_rss_mb", "firing_rate", "acs", "macs",
-                "ann_macs", "energy_uj", "ann_energy_uj"):
+                "ann_macs", "energy_uj", "ann_energy_uj", "synaptic_ops",
+                "spike_conv_gops", "dense_gmacs"):
         check(key in result, f"no {key} in {result}")
     check("layers" not in result, "layers without --layers")
     check(0 < result["firing_rate"] < 1, f"firing rate {result['firing_rate']}")
+    # Spikes drive a fraction of the synapses: 0 < ACs < all synaptic operations.
+    check(0 < result["acs"] < result["synaptic_ops"],
+          f"ACs {result['acs']} against synaptic ops {result['synaptic_ops']}")
+    check(result["spike_conv_gops"] > 0 and result["dense_gmacs"] > 0,
+          f"throughput {result['spike_conv_gops']} / {result['dense_gmacs']}")
 
     layered = json.loads(run_ok("bench", "--model", MODEL, "--frames", "1",
                                 "--warmup", "0", "--size", "8x8", "--temporal",
@@ -288,8 +294,8 @@ def bench(tmp):
           f"layers {layered.get('layers')}")
     text = run_ok("bench", "--model", MODEL, "--frames", "1", "--size", "8x8",
                   "--layers")
-    check("fps" in text and layered["layers"][0]["name"] in text,
-          f"text output {text!r}")
+    check("fps" in text and "synaptic ops/s" in text
+          and layered["layers"][0]["name"] in text, f"text output {text!r}")
 
 
 def help_and_version(tmp):
