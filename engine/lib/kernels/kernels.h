@@ -109,7 +109,8 @@ void conv_spike_lut_build (esdnet_conv *cv, float *lut);
 void conv_spike_lut_f32 (const esdnet_conv *cv, const uint8_t *spikes,
     int32_t T, int32_t h, int32_t w, float *out, int32_t threads);
 
-/* Bilinear x2, align_corners = false: planes [p][h][w] -> [p][2h][2w]. */
+/* Bilinear x2, align_corners = false: planes [p][h][w] -> [p][2h][2w],
+ * 2w at most ESDNET_MAX_FRAME_WIDTH (the network upsamples into level 1). */
 void upsample2x_bilinear_f32 (const float *in, int32_t planes, int32_t h,
     int32_t w, float *out, int32_t threads);
 

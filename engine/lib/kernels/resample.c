@@ -10,7 +10,8 @@
  */
 #include "kernels.h"
 
-#define MAX_OUT_WIDTH (2 * 4096 / 4 * 4)
+/* Output rows are at most a padded frame wide (kernels.h). */
+#define MAX_OUT_WIDTH ESDNET_MAX_FRAME_WIDTH
 
 /* One source row upsampled horizontally into o[2w]. */
 static void
