@@ -39,6 +39,8 @@ FIXTURES = {
                    tau=1.5, v_threshold=0.1), (12, 16), 4058, "F32"),
     "d8_1x1": (dict(dim=8, enc_blocks=(1, 1, 1), dec_blocks=(1, 1, 1), timesteps=4,
                     tau=2.0, v_threshold=0.15), (1, 1), 5081, "F32"),
+    "d2_t2": (dict(dim=2, enc_blocks=(1, 1, 1), dec_blocks=(1, 1, 1), timesteps=2,
+                   tau=2.0, v_threshold=0.15), (20, 36), 6008, "F32"),
 }
 
 # Weight gain of the convolutions and MLPs (std = gain / sqrt(fan_in)); 0.45

@@ -104,6 +104,9 @@ void spikes_unpack_f32 (const uint8_t *spikes, int32_t T, int32_t c,
 #define CONV_LUT_MAX_GROUPS 32   /* c_in up to 256 */
 /* Floats of cv's tables; 0 when the layer cannot have them. */
 size_t conv_spike_lut_floats (const esdnet_conv *cv);
+/* Whether the tables beat the dense kernel on unpacked spikes for cv:
+ * they fit in cache and the layer is not one of the narrowest. */
+bool conv_spike_lut_pays (const esdnet_conv *cv);
 /* Fills lut (conv_spike_lut_floats of them) and points cv at it. */
 void conv_spike_lut_build (esdnet_conv *cv, float *lut);
 void conv_spike_lut_f32 (const esdnet_conv *cv, const uint8_t *spikes,

@@ -311,21 +311,17 @@ pack_conv (loader *L, esdnet_conv *cv)
     conv2d_pack (cv, cv->packed);
 }
 
-/* A conv over spikes gets lookup tables (conv_spike_lut.c) when they stay
- * small enough to live in a core's cache; larger layers (wide published
- * models) keep the dense kernel. */
-#define CONV_LUT_MAX_BYTES (4u << 20)
-
+/* A conv over spikes gets lookup tables (conv_spike_lut.c) where they pay;
+ * the others run the dense kernel on unpacked spikes. */
 static void
 spike_conv (loader *L, esdnet_conv *cv)
 {
   pack_conv (L, cv);
-  const size_t floats = conv_spike_lut_floats (cv);
-  if (floats == 0 || floats * sizeof (float) > CONV_LUT_MAX_BYTES) {
+  if (!conv_spike_lut_pays (cv)) {
     L->model->spike_floats = true;
     return;
   }
-  float *lut = model_alloc (L, floats, sizeof (float));
+  float *lut = model_alloc (L, conv_spike_lut_floats (cv), sizeof (float));
   if (lut)
     conv_spike_lut_build (cv, lut);
 }
