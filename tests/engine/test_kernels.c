@@ -4,6 +4,7 @@
 #include "kernels/kernels.h"
 #include "check.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,40 @@ test_conv_lut (int32_t c_in, int32_t c_out, int32_t k, int32_t stride,
   free (b);
 }
 
+/* The pooled sum and maximum against a double loop, at lengths around the
+ * vector and the float block. */
+static void
+test_sum_max (size_t n)
+{
+  float *p = random_array (n);
+  double ref = 0.0;
+  float ref_max = -FLT_MAX, mx;
+  for (size_t i = 0; i < n; i++) {
+    ref += p[i];
+    ref_max = p[i] > ref_max ? p[i] : ref_max;
+  }
+  const double sum = sum_max_f32 (p, n, &mx);
+  CHECK (fabs (sum - ref) <= 1e-5 * (1.0 + (double) n) && mx == ref_max,
+      "sum_max n=%zu: %g / %g against %g / %g", n, sum, mx, ref, ref_max);
+  free (p);
+}
+
+/* exp_f32 against libm over the range the gates see and past its clamp. */
+static void
+test_exp (void)
+{
+  double worst = 0.0;
+  for (float x = -87.0f; x <= 88.0f; x += 0.01f) {
+    const double rel = fabs ((double) exp_f32 (x) - exp ((double) x)) / exp (x);
+    worst = fmax (worst, rel);
+  }
+  CHECK (worst <= 4e-7, "exp_f32: relative error %g", worst);
+  CHECK (sigmoid_f32 (-200.0f) >= 0.0f && sigmoid_f32 (-200.0f) < 1e-37f
+      && sigmoid_f32 (200.0f) == 1.0f && sigmoid_f32 (0.0f) == 0.5f,
+      "sigmoid_f32 at the ends: %g %g %g", sigmoid_f32 (-200.0f),
+      sigmoid_f32 (0.0f), sigmoid_f32 (200.0f));
+}
+
 /* Bilinear x2 against the definition evaluated in double. */
 static void
 test_upsample (int32_t planes, int32_t h, int32_t w)
@@ -255,6 +290,10 @@ main (void)
     test_convert (w, h, 3);
     test_convert (w, h, 4);
   }
+  const size_t sum_sizes[] = { 0, 1, 15, 16, 17, 4095, 4096, 4097, 10007 };
+  for (size_t i = 0; i < sizeof sum_sizes / sizeof sum_sizes[0]; i++)
+    test_sum_max (sum_sizes[i]);
+  test_exp ();
   /* Channels around a byte of spikes, widths around the LIF chunk. */
   const int32_t lif_shapes[][3] = { { 1, 1, 1 }, { 7, 3, 5 }, { 8, 2, 9 },
     { 9, 1, 1 }, { 16, 3, 17 }, { 3, 2, 255 }, { 3, 1, 256 },
