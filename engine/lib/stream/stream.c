@@ -112,7 +112,7 @@ typedef struct {
   size_t bytes;
 } buffer_spec;
 
-#define N_BUFFERS 14
+#define N_BUFFERS 13
 #define LUMA_STEP 4
 #define BUF(name, count) { (void **) &s->name, (count) * sizeof *s->name }
 
@@ -146,11 +146,10 @@ buffer_specs (esdnet_stream *s, buffer_spec b[N_BUFFERS])
     BUF (e3, T * 4 * d * hw3),
     BUF (spikes, spikes),
     BUF (spk, m->spike_floats ? T * 2 * d * hw1 : 0),
-    BUF (acc, max_size (T * 2 * d * hw1, 4 * d * hw1
+    BUF (acc, max_size (T * 2 * d * hw1, 2 * d * hw1
             + frb_tmp_floats (&m->refine, s->hp, s->wp))),
     BUF (acc2, T * 2 * d * hw1),
     BUF (mda_scratch, mda_scratch_floats (Ti, 4 * di, s->hp, s->wp)),
-    BUF (y, 3 * hw1),
     BUF (luma_prev, s->luma_len),
   };
   memcpy (b, specs, sizeof specs);
@@ -396,7 +395,7 @@ esdnet_stream_process_u8 (esdnet_stream *s, const esdnet_image_u8 *input,
           input->pixel_stride, s->width, s->height, s->x, s->wp, s->hp,
           s->threads));
   run_frame (s, mode);
-  TIMED (s, ESDNET_WORK_IO, planar_f32_to_rgb_u8 (s->y, s->wp, s->hp, s->width,
+  TIMED (s, ESDNET_WORK_IO, planar_f32_to_rgb_u8 (s->x, s->wp, s->hp, s->width,
           s->height, output->data, output->stride, output->pixel_stride,
           s->threads));
   finish_stats (s);
@@ -423,7 +422,7 @@ esdnet_stream_process_f32 (esdnet_stream *s, const float *input,
   TIMED (s, ESDNET_WORK_IO, for (int32_t c = 0; c < 3; c++)
       for (int32_t y = 0; y < s->height; y++)
         memcpy (output + ((size_t) c * s->height + y) * s->width,
-            s->y + c * plane + (size_t) y * s->wp,
+            s->x + c * plane + (size_t) y * s->wp,
             s->width * sizeof (float)));
   finish_stats (s);
   return ESDNET_OK;

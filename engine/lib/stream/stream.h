@@ -28,7 +28,8 @@ struct esdnet_stream {
   int32_t n_lifs;
 
   /* Activations [T][c][h][w] at level 1 (full), 2 (half) and 3 (quarter). */
-  float *x;                   /* [3] padded input frame */
+  float *x;                   /* [3] padded input frame; the output conv
+                               * then adds its residual onto it in place */
   float *e1, *d1;             /* [d], [2d] (d1 = cat(up(D2), E1), then D1) */
   float *e2, *cat2, *d2;      /* [2d], [4d], [2d] */
   float *e3;                  /* [4d]: E3, then D3 in place */
@@ -36,10 +37,9 @@ struct esdnet_stream {
   float *spk;                 /* the same unpacked, for convs without
                                * tables (model->spike_floats only) */
   float *acc, *acc2;          /* scratch, [2d] at level 1: enough anywhere;
-                               * after the decoder acc also holds the
+                               * after the decoder they hold the
                                * refinement's tensors (forward.c) */
   float *mda_scratch;
-  float *y;                   /* [3] padded output frame */
 
   /* Scene cuts: luma of the previous frame on a 4-pixel grid. */
   double scene_cut_threshold;
@@ -64,7 +64,8 @@ struct esdnet_stream {
     (s)->work_ms[kind] += (omp_get_wtime () - t0_) * 1e3; \
   } while (0)
 
-/* Runs the network on s->x (padded) into s->y; fills per-layer spikes. */
+/* Runs the network on s->x (padded), leaving the output there; fills
+ * per-layer spikes. */
 void esdnet_forward (esdnet_stream *s);
 
 #endif
