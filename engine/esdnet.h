@@ -111,8 +111,21 @@ const char *esdnet_model_get_metadata (const esdnet_model *model, const char *ke
 
 typedef struct esdnet_stream esdnet_stream;
 
+/* How membranes are kept from one frame to the next (carry mode). Within
+ * a frame they are float32 either way, so reset mode gives the same output
+ * with both. */
+typedef enum {
+  ESDNET_MEMBRANES_F32 = 0, /* float32: the reference's values exactly */
+  ESDNET_MEMBRANES_F16 = 1  /* binary16: half the membrane memory; each
+                             * carried membrane rounded to 11 significant
+                             * bits, so a few spikes differ from float32 */
+} esdnet_membrane_precision;
+
+const char *esdnet_membrane_precision_to_string (esdnet_membrane_precision p);
+
 typedef struct {
   int32_t num_threads; /* OpenMP threads for this stream; 0 = number of cores */
+  esdnet_membrane_precision membranes; /* default ESDNET_MEMBRANES_F32 */
 } esdnet_stream_params;
 
 esdnet_stream_params esdnet_stream_default_params (void);

@@ -182,3 +182,18 @@ cli_parse_temporal (const char *option, const char *text,
   }
   return true;
 }
+
+bool
+cli_parse_membranes (const char *option, const char *text,
+    esdnet_membrane_precision *out)
+{
+  if (strcmp (text, "f32") == 0)
+    *out = ESDNET_MEMBRANES_F32;
+  else if (strcmp (text, "f16") == 0)
+    *out = ESDNET_MEMBRANES_F16;
+  else {
+    cli_error ("%s: '%s' is neither f32 nor f16", option, text);
+    return false;
+  }
+  return true;
+}

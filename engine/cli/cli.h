@@ -62,6 +62,9 @@ bool cli_parse_size (const char *option, const char *text, int32_t *width,
     int32_t *height);
 bool cli_parse_temporal (const char *option, const char *text,
     esdnet_temporal_mode *out);
+bool cli_parse_membranes (const char *option, const char *text,
+    esdnet_membrane_precision *out);
+
 
 /* -------------------------------------------------------------- model */
 
@@ -75,7 +78,7 @@ esdnet_model *cli_load_model (const char *path);
 
 /* Creates a stream, reporting a failure. */
 esdnet_stream *cli_create_stream (const esdnet_model *model, int32_t width,
-    int32_t height, int32_t threads);
+    int32_t height, int32_t threads, esdnet_membrane_precision membranes);
 
 /* Monotonic time in milliseconds. */
 static inline double

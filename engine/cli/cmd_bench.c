@@ -21,6 +21,8 @@ static const char usage[] =
     "  --threads N       threads, 0 = one per core (default)\n"
     "  --temporal MODE   reset (default) or carry: the membranes carry over\n"
     "                    from one frame to the next\n"
+    "  --membranes P     f32 (default) or f16: carried membranes in half\n"
+    "                    the memory, a few spikes off the float32 result\n"
     "  --layers          also the firing rate of every LIF layer\n"
     "  --json            print one JSON object\n";
 
@@ -29,6 +31,7 @@ static const char usage[] =
 typedef struct {
   const char *model_path;
   int32_t width, height, frames, warmup, threads;
+  esdnet_membrane_precision membranes;
   esdnet_temporal_mode mode;
   bool layers;
 } bench_options;
@@ -148,9 +151,10 @@ print_text (const bench_options *o, const bench_result *r,
   const esdnet_frame_stats *s = &r->stats;
   printf ("model         %s\n", cli_model_name (o->model_path));
   printf ("frames        %d of %dx%d after %d warm-up, temporal %s, "
-      "threads %d%s\n", o->frames, o->width, o->height, o->warmup,
-      esdnet_temporal_mode_to_string (o->mode), o->threads,
-      o->threads ? "" : " (one per core)");
+      "threads %d%s, %s membranes\n", o->frames, o->width, o->height,
+      o->warmup, esdnet_temporal_mode_to_string (o->mode), o->threads,
+      o->threads ? "" : " (one per core)",
+      esdnet_membrane_precision_to_string (o->membranes));
   printf ("time          median %.2f ms, min %.2f ms, max %.2f ms, %.2f fps\n",
       r->median_ms, r->min_ms, r->max_ms, 1000.0 / r->median_ms);
   printf ("peak memory   %.1f MB resident\n", r->peak_rss_mb);
@@ -189,6 +193,8 @@ print_json (const bench_options *o, const bench_result *r,
   json_uint (&w, "width", (uint64_t) o->width);
   json_uint (&w, "height", (uint64_t) o->height);
   json_uint (&w, "threads", (uint64_t) o->threads);
+  json_string (&w, "membranes",
+      esdnet_membrane_precision_to_string (o->membranes));
   json_string (&w, "temporal", esdnet_temporal_mode_to_string (o->mode));
   json_uint (&w, "frames", (uint64_t) o->frames);
   json_uint (&w, "warmup", (uint64_t) o->warmup);
@@ -236,7 +242,8 @@ int
 cmd_bench (int argc, char **argv)
 {
   const char *model_arg = NULL, *size_arg = NULL, *frames_arg = NULL,
-      *warmup_arg = NULL, *threads_arg = NULL, *temporal_arg = NULL;
+      *warmup_arg = NULL, *threads_arg = NULL, *temporal_arg = NULL,
+      *membranes_arg = NULL;
   bool json = false;
   bench_options o = { .width = 640, .height = 360, .frames = 10,
     .warmup = 2, .mode = ESDNET_TEMPORAL_RESET };
@@ -247,6 +254,7 @@ cmd_bench (int argc, char **argv)
     { "warmup", &warmup_arg, NULL },
     { "threads", &threads_arg, NULL },
     { "temporal", &temporal_arg, NULL },
+    { "membranes", &membranes_arg, NULL },
     { "layers", NULL, &o.layers },
     { "json", NULL, &json },
   };
@@ -263,13 +271,16 @@ cmd_bench (int argc, char **argv)
       || (threads_arg && !cli_parse_int ("--threads", threads_arg, 0,
               CLI_MAX_THREADS, &o.threads))
       || (temporal_arg && !cli_parse_temporal ("--temporal", temporal_arg,
-              &o.mode)))
+              &o.mode))
+      || (membranes_arg && !cli_parse_membranes ("--membranes",
+              membranes_arg, &o.membranes)))
     return CLI_EXIT_USAGE;
   o.model_path = cli_model_path (model_arg);
 
   esdnet_model *model = cli_load_model (o.model_path);
   esdnet_stream *stream =
-      model ? cli_create_stream (model, o.width, o.height, o.threads) : NULL;
+      model ? cli_create_stream (model, o.width, o.height, o.threads,
+      o.membranes) : NULL;
   bench_result result = { 0 };
   const bool ok = stream && run_bench (&o, stream, &result);
   if (ok)

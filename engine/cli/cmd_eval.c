@@ -89,7 +89,8 @@ eval_pair (evaluator *e, const char *rain_path, const char *clean_path)
   if (!e->input_only) {
     if (!e->stream || e->prev_w != w || e->prev_h != h) {
       esdnet_stream_free (e->stream);
-      e->stream = cli_create_stream (e->model, w, h, e->threads);
+      e->stream = cli_create_stream (e->model, w, h, e->threads,
+          ESDNET_MEMBRANES_F32);
     }
     ok = e->stream && image_alloc (&out, w, h, &err);
     if (e->stream && !ok) {

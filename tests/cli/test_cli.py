@@ -286,6 +286,18 @@ def bench(tmp):
           f"ACs {result['acs']} against synaptic ops {result['synaptic_ops']}")
     check(result["spike_conv_gops"] > 0 and result["dense_gmacs"] > 0,
           f"throughput {result['spike_conv_gops']} / {result['dense_gmacs']}")
+    check(result["membranes"] == "f32", f"default membranes {result['membranes']}")
+    # Binary16 membranes: reported, and the stream is smaller (a 512x512
+    # frame of the built-in model has ~20 MB of float32 membranes).
+    peak = {}
+    for p in ("f32", "f16"):
+        r = json.loads(run_ok("bench", "--frames", "1", "--warmup", "0", "--size",
+                              "512x512", "--temporal", "carry", "--membranes", p,
+                              "--json"))
+        check(r["membranes"] == p, f"membranes {r['membranes']} for {p}")
+        peak[p] = r["peak_rss_mb"]
+    check(peak["f16"] < peak["f32"] - 5, f"peak memory f16 {peak['f16']} against "
+          f"f32 {peak['f32']} MB")
 
     layered = json.loads(run_ok("bench", "--model", MODEL, "--frames", "1",
                                 "--warmup", "0", "--size", "8x8", "--temporal",
@@ -354,6 +366,7 @@ def errors(tmp):
         (["bench", *m, "--size", "32x2305"], 2, "out of range", None),
         (["bench", *m, "--size", "32x24 "], 2, "--size", None),
         (["bench", *m, "--frames", "0"], 2, "--frames", None),
+        (["bench", *m, "--membranes", "f8"], 2, "neither f32 nor f16", None),
         (["bench", *m, "--warmup", ""], 2, "--warmup", None),
         (["bench", *m, "extra"], 2, "unexpected operand", None),
         (["bench", *m, "--fast"], 2, "unknown option '--fast'", None),

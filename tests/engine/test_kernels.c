@@ -70,35 +70,56 @@ test_conv (int32_t c_in, int32_t c_out, int32_t k, int32_t stride, int32_t n,
   free (b);
 }
 
+/* Membrane i of a layer stored as float or binary16. */
+static float
+membrane_at (const void *v, bool f16, size_t i)
+{
+  return f16 ? f32_from_f16 (((const uint16_t *) v)[i])
+      : ((const float *) v)[i];
+}
+
 /* The LIF kernel against its twin over T steps of c channels, from
- * random membranes, some landing exactly on the threshold (those must
- * fire); then the spike map unpacked against the twin's bits. */
+ * random membranes in either precision, some landing exactly on the
+ * threshold (those must fire); then the spike map unpacked against the
+ * twin's bits. */
 static void
-test_lif (int32_t T, int32_t c, int32_t h, int32_t w)
+test_lif (int32_t T, int32_t c, int32_t h, int32_t w, bool f16)
 {
   const size_t n = (size_t) c * h * w, bytes = spike_map_bytes (T, c, h, w);
+  const size_t vsize = f16 ? sizeof (uint16_t) : sizeof (float);
   const float decay = 0.5f, threshold = 0.15f;
-  float *in = random_array (T * n), *v1 = random_array (n);
-  float *v2 = malloc ((n + 1) * sizeof *v2);
-  memcpy (v2, v1, n * sizeof *v2);
-  for (size_t i = 0; i < n; i += 5) {
-    v1[i] = v2[i] = 0.0f;
-    in[i] = threshold;
+  float *in = random_array (T * n), *start = random_array (n);
+  uint8_t *v1 = malloc ((n + 1) * vsize), *v2 = malloc ((n + 1) * vsize);
+  for (size_t i = 0; i < n; i++) {
+    const float vi = i % 5 ? start[i] : 0.0f;
+    if (f16)
+      ((uint16_t *) v1)[i] = f16_from_f32 (vi);
+    else
+      ((float *) v1)[i] = vi;
+    if (i % 5 == 0)
+      in[i] = threshold;
   }
+  memcpy (v2, v1, n * vsize);
   uint8_t *s1 = malloc (bytes + 1), *s2 = malloc (bytes + 1);
   memset (s1, 0xa5, bytes);     /* the border must be written, not assumed */
-  const uint64_t f1 = lif_bits_f32 (in, s1, v1, T, c, h, w, decay,
+  const uint64_t f1 = lif_bits_f32 (in, s1, v1, f16, T, c, h, w, decay,
       threshold, 2);
-  const uint64_t f2 = lif_bits_f32_ref (in, s2, v2, T, c, h, w, decay,
+  const uint64_t f2 = lif_bits_f32_ref (in, s2, v2, f16, T, c, h, w, decay,
       threshold);
   CHECK (f1 == f2, "lif T=%d c=%d %dx%d: %llu vs %llu spikes", T, c, w, h,
       (unsigned long long) f1, (unsigned long long) f2);
   CHECK (memcmp (s1, s2, bytes) == 0, "lif T=%d c=%d %dx%d: spike maps "
       "differ", T, c, w, h);
+  /* A last-bit float difference (a fused multiply-add in the twin) may
+   * round to the neighbouring half. */
+  const float rel = f16 ? 1e-3f : 1e-6f;
   bool close = true;
-  for (size_t i = 0; i < n; i++)
-    close &= fabsf (v1[i] - v2[i]) <= 1e-6f;
-  CHECK (close, "lif T=%d c=%d %dx%d: membranes differ", T, c, w, h);
+  for (size_t i = 0; i < n; i++) {
+    const float a = membrane_at (v1, f16, i), b = membrane_at (v2, f16, i);
+    close &= fabsf (a - b) <= rel * fabsf (b) + 1e-7f;
+  }
+  CHECK (close, "lif T=%d c=%d %dx%d %s: membranes differ", T, c, w, h,
+      f16 ? "f16" : "f32");
   const size_t plane = (size_t) (h + 2) * (w + 2);
   bool at_threshold = true;
   for (size_t i = 0; i < n; i += 5) {
@@ -121,6 +142,7 @@ test_lif (int32_t T, int32_t c, int32_t h, int32_t w)
     }
   CHECK (same, "spikes_unpack T=%d c=%d %dx%d differs", T, c, w, h);
   free (in);
+  free (start);
   free (v1);
   free (v2);
   free (s1);
@@ -141,11 +163,12 @@ test_conv_lut (int32_t c_in, int32_t c_out, int32_t k, int32_t stride,
   conv_spike_lut_build (&cv, lut);
   /* Spikes from a LIF pass over random currents. */
   const size_t n = (size_t) c_in * h * w;
-  float *cur = random_array (T * n), *v = calloc (n + 1, sizeof *v);
+  float *cur = random_array (T * n);
+  uint16_t *v = calloc (n + 1, sizeof *v);
   for (size_t i = 0; i < T * n; i++)
     cur[i] = cur[i] < 2 * rate - 1 ? 1.0f : 0.0f;
   uint8_t *spikes = malloc (spike_map_bytes (T, c_in, h, w) + 1);
-  lif_bits_f32_ref (cur, spikes, v, T, c_in, h, w, 0.0f, 0.5f);
+  lif_bits_f32_ref (cur, spikes, v, true, T, c_in, h, w, 0.0f, 0.5f);
   float *in = malloc ((T * n + 1) * sizeof *in);
   spikes_unpack_f32 (spikes, T, c_in, h, w, in, 1);
   const int32_t ho = (h + 2 * (k / 2) - k) / stride + 1;
@@ -187,6 +210,65 @@ test_sum_max (size_t n)
   CHECK (fabs (sum - ref) <= 1e-5 * (1.0 + (double) n) && mx == ref_max,
       "sum_max n=%zu: %g / %g against %g / %g", n, sum, mx, ref, ref_max);
   free (p);
+}
+
+/* The binary16 conversions: every half against its value worked out from
+ * its fields, and floats against the nearest half (ties to even), with
+ * saturation, subnormals and signed zero; the array versions agree. */
+static void
+test_f16 (void)
+{
+  bool exact = true;
+  for (uint32_t h = 0; h < 0x10000u; h++) {
+    const uint32_t e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    double want = e == 0 ? ldexp (m, -24) : ldexp (1024 + m, (int) e - 25);
+    want = h & 0x8000u ? -want : want;
+    const float got = f32_from_f16 ((uint16_t) h);
+    if (e == 31)
+      exact &= m ? isnan (got) : isinf (got) && (got < 0) == !!(h & 0x8000u);
+    else
+      exact &= got == (float) want && !!signbit (got) == !!(h & 0x8000u);
+    /* Finite halves round-trip. */
+    if (e != 31)
+      exact &= f16_from_f32 (got) == h;
+  }
+  CHECK (exact, "f32_from_f16 or the round trip is wrong");
+
+  bool nearest = true;
+  for (int i = 0; i < 200000; i++) {
+    const float f = (float) ldexp (2.0 * rand () / RAND_MAX - 1.0,
+        rand () % 44 - 28);
+    const uint16_t h = f16_from_f32 (f);
+    const double got = f32_from_f16 (h);
+    /* The neighbours one step either side must be no nearer; on a tie the
+     * even one wins. */
+    for (int d = -1; d <= 1; d += 2) {
+      const uint16_t nb = (uint16_t) (h + d);
+      if ((nb & 0x7fffu) >= 0x7c00u || ((h ^ nb) & 0x8000u))
+        continue;
+      const double other = f32_from_f16 (nb);
+      const double eg = fabs (got - f), eo = fabs (other - f);
+      nearest &= fabs (f) > 65504.0 || eg < eo || (eg == eo && !(h & 1));
+    }
+  }
+  CHECK (nearest, "f16_from_f32 does not round to nearest even");
+  CHECK (f16_from_f32 (1e6f) == 0x7bff && f16_from_f32 (-1e6f) == 0xfbff
+      && f16_from_f32 (65519.0f) == 0x7bff && f16_from_f32 (-0.0f) == 0x8000
+      && f16_from_f32 (0x1p-25f) == 0 && f16_from_f32 (0x1.8p-25f) == 1
+      && f16_from_f32 (0x1p-24f) == 1,
+      "f16_from_f32: saturation, signed zero or subnormal rounding wrong");
+
+  enum { N = 1037 };
+  float f[N], back[N];
+  uint16_t h[N];
+  for (int i = 0; i < N; i++)
+    f[i] = (float) ldexp (2.0 * rand () / RAND_MAX - 1.0, rand () % 40 - 26);
+  f32_to_f16_n (f, h, N);
+  f16_to_f32_n (h, back, N);
+  bool same = true;
+  for (int i = 0; i < N; i++)
+    same &= h[i] == f16_from_f32 (f[i]) && back[i] == f32_from_f16 (h[i]);
+  CHECK (same, "the array conversions differ from the scalar ones");
 }
 
 /* exp_f32 against libm over the range the gates see and past its clamp. */
@@ -294,13 +376,16 @@ main (void)
   for (size_t i = 0; i < sizeof sum_sizes / sizeof sum_sizes[0]; i++)
     test_sum_max (sum_sizes[i]);
   test_exp ();
+  test_f16 ();
   /* Channels around a byte of spikes, widths around the LIF chunk. */
   const int32_t lif_shapes[][3] = { { 1, 1, 1 }, { 7, 3, 5 }, { 8, 2, 9 },
     { 9, 1, 1 }, { 16, 3, 17 }, { 3, 2, 255 }, { 3, 1, 256 },
     { 10, 2, 257 }, { 2, 1, 600 } };
   for (size_t i = 0; i < sizeof lif_shapes / sizeof lif_shapes[0]; i++)
     for (int32_t T = 1; T <= 3; T += 2)
-      test_lif (T, lif_shapes[i][0], lif_shapes[i][1], lif_shapes[i][2]);
+      for (int f16 = 0; f16 < 2; f16++)
+        test_lif (T, lif_shapes[i][0], lif_shapes[i][1], lif_shapes[i][2],
+            f16);
   /* The spike convs of the network (3x3 s1, 3x3 s2, 1x1) with channel
    * counts around bytes and table vectors, widths around the segment and
    * its blocks of four pixels. */

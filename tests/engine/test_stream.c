@@ -1,9 +1,10 @@
 /* test_stream.c — stream behaviour through the public API: scene cuts in
- * carry mode, argument errors, frame sizes. */
+ * carry mode, membrane precision, argument errors, frame sizes. */
 #include "esdnet.h"
 #include "check.h"
 
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #define W 13
@@ -34,6 +35,68 @@ run (const esdnet_model *m, uint8_t *const *frames, int n, double threshold,
   }
   esdnet_stream_free (s);
   return st;
+}
+
+/* Three textured frames of a slowly brightening scene through a stream
+ * keeping membranes in the given precision; out receives each output. */
+#define PW 96
+#define PH 64
+static void
+run_precision (const esdnet_model *m, esdnet_membrane_precision p,
+    esdnet_temporal_mode mode, uint8_t out[3][PW * PH * 3])
+{
+  esdnet_stream_params sp = esdnet_stream_default_params ();
+  sp.membranes = p;
+  esdnet_error err;
+  esdnet_stream *s = esdnet_stream_create (m, PW, PH, &sp, &err);
+  CHECK (s != NULL, "%s stream: %s", esdnet_membrane_precision_to_string (p),
+      s ? "" : err.message);
+  if (!s)
+    return;
+  static uint8_t in[PW * PH * 3];
+  for (int f = 0; f < 3; f++) {
+    for (int i = 0; i < PW * PH * 3; i++)
+      in[i] = (uint8_t) (40 + 10 * f + (i * 37 % 101) + (i / (PW * 3) % 9) * 9);
+    esdnet_image_u8 a = { PW, PH, PW * 3, 3, in }, o = { PW, PH, PW * 3, 3,
+      out[f] };
+    CHECK (esdnet_stream_process_u8 (s, &a, &o, mode) == ESDNET_OK,
+        "process: %s", esdnet_stream_last_error (s));
+  }
+  esdnet_stream_free (s);
+}
+
+/* Binary16 membranes change nothing in reset mode (within a frame they are
+ * float32 either way) and little in carry mode, where they do carry. */
+static void
+test_membrane_precision (const esdnet_model *m)
+{
+  static uint8_t f32[3][PW * PH * 3], f16[3][PW * PH * 3];
+  run_precision (m, ESDNET_MEMBRANES_F32, ESDNET_TEMPORAL_RESET, f32);
+  run_precision (m, ESDNET_MEMBRANES_F16, ESDNET_TEMPORAL_RESET, f16);
+  CHECK (memcmp (f32, f16, sizeof f32) == 0,
+      "reset mode: f16 membranes changed the output");
+  static uint8_t reset[3][PW * PH * 3];
+  memcpy (reset, f32, sizeof reset);
+  run_precision (m, ESDNET_MEMBRANES_F32, ESDNET_TEMPORAL_CARRY, f32);
+  run_precision (m, ESDNET_MEMBRANES_F16, ESDNET_TEMPORAL_CARRY, f16);
+  double diff = 0.0, carried = 0.0;
+  for (int i = 0; i < PW * PH * 3; i++) {
+    diff += fabs ((double) f32[2][i] - f16[2][i]);
+    carried += fabs ((double) f16[2][i] - reset[2][i]);
+  }
+  diff /= PW * PH * 3;
+  carried /= PW * PH * 3;
+  CHECK (diff <= 0.05 && carried > 10 * diff, "carry mode: f16 membranes "
+      "%.4f levels from f32, %.4f from reset", diff, carried);
+  esdnet_stream_params sp = esdnet_stream_default_params ();
+  CHECK (sp.membranes == ESDNET_MEMBRANES_F32, "the default is not f32");
+  sp.membranes = (esdnet_membrane_precision) 5;
+  esdnet_error err;
+  CHECK (esdnet_stream_create (m, PW, PH, &sp, &err) == NULL
+      && err.status == ESDNET_ERROR_INVALID_ARGUMENT
+      && strstr (err.message, "precision 5"), "bad precision accepted");
+  CHECK (strcmp (esdnet_membrane_precision_to_string (ESDNET_MEMBRANES_F16),
+          "f16") == 0, "to_string");
 }
 
 int
@@ -72,6 +135,8 @@ main (int argc, char **argv)
   st = run (m, calm, 2, 0.2, out);
   CHECK (st.scene_cut == 0 && st.luma_change > 0.0 && st.luma_change < 0.05,
       "small change: cut %d, change %g", st.scene_cut, st.luma_change);
+
+  test_membrane_precision (m);
 
   /* Arguments and sizes. */
   esdnet_stream *s = esdnet_stream_create (m, W, H, NULL, NULL);

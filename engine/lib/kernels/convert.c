@@ -1,4 +1,5 @@
-/* convert.c — frames in and out of the engine's padded planar floats.
+/* convert.c — frames in and out of the engine's padded planar floats, and
+ * membranes in and out of binary16.
  *
  * Padding replicates the last column and row (edge padding) up to the
  * padded size: it adds no artificial edges for the convolutions to see.
@@ -53,4 +54,18 @@ planar_f32_to_rgb_u8 (const float *src, int32_t wp, int32_t hp, int32_t w,
       }
     }
   }
+}
+
+HOT_CLONES void
+f16_to_f32_n (const uint16_t *src, float *dst, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    dst[i] = f32_from_f16 (src[i]);
+}
+
+HOT_CLONES void
+f32_to_f16_n (const float *src, uint16_t *dst, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    dst[i] = f16_from_f32 (src[i]);
 }

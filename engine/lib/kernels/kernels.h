@@ -84,15 +84,62 @@ spike_groups (int32_t c)
 }
 size_t spike_map_bytes (int32_t T, int32_t c, int32_t h, int32_t w);
 
+/* IEEE binary16 bit patterns, for membranes kept between frames in half
+ * the memory (ESDNET_MEMBRANES_F16). Rounding is to nearest even;
+ * values beyond +-65504, NaN included, saturate to +-65504 (a membrane
+ * decays towards 0 and stays below the threshold, so none gets there).
+ * Written as selects so that loops over them vectorise. */
+static inline uint32_t
+f32_bits (float f)
+{
+  uint32_t u;
+  memcpy (&u, &f, sizeof u);
+  return u;
+}
+
+static inline uint16_t
+f16_from_f32 (float f)
+{
+  const uint32_t u = f32_bits (f);
+  const uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
+  /* Normal halves: rebias the exponent (127 -> 15) and round away the 13
+   * low mantissa bits. Subnormal ones: in |f| + 0.5 the float's last
+   * mantissa bit weighs 2^-24, the half subnormal step, so the add rounds
+   * |f| onto that grid. */
+  const uint32_t normal = (a - 0x38000000u + 0xfffu + ((a >> 13) & 1u)) >> 13;
+  const uint32_t subnormal = f32_bits ((f < 0.0f ? -f : f) + 0.5f)
+      - 0x3f000000u;
+  const uint32_t h = a > 0x477fe000u ? 0x7bffu
+      : a >= 0x38800000u ? normal : subnormal;
+  return (uint16_t) (h | sign);
+}
+
+static inline float
+f32_from_f16 (uint16_t h)
+{
+  const uint32_t a = h & 0x7fffu;
+  const uint32_t normal = a >= 0x7c00u ? 0x7f800000u | (a << 13)
+      : (a << 13) + 0x38000000u;
+  const uint32_t u = (a < 0x400u ? f32_bits ((float) a * 0x1p-24f) : normal)
+      | (uint32_t) (h & 0x8000u) << 16;
+  float f;
+  memcpy (&f, &u, sizeof f);
+  return f;
+}
+
+/* The same over n values (convert.c). */
+void f16_to_f32_n (const uint16_t *src, float *dst, size_t n);
+void f32_to_f16_n (const float *src, uint16_t *dst, size_t n);
+
 /* LIF neurons over T timesteps: in is [T][c][h][w], v [c][h][w] the
- * membranes, updated in place; writes the spike map and returns the
- * number of spikes. */
-uint64_t lif_bits_f32 (const float *in, uint8_t *spikes, float *v, int32_t T,
-    int32_t c, int32_t h, int32_t w, float decay, float threshold,
+ * membranes (float, or binary16 if f16), updated in place; writes the spike
+ * map and returns the number of spikes. */
+uint64_t lif_bits_f32 (const float *in, uint8_t *spikes, void *v, bool f16,
+    int32_t T, int32_t c, int32_t h, int32_t w, float decay, float threshold,
     int32_t threads);
 /* Its plain twin (reference.c). */
-uint64_t lif_bits_f32_ref (const float *in, uint8_t *spikes, float *v,
-    int32_t T, int32_t c, int32_t h, int32_t w, float decay,
+uint64_t lif_bits_f32_ref (const float *in, uint8_t *spikes, void *v,
+    bool f16, int32_t T, int32_t c, int32_t h, int32_t w, float decay,
     float threshold);
 /* A spike map as floats 0/1, [T][c][h][w]. */
 void spikes_unpack_f32 (const uint8_t *spikes, int32_t T, int32_t c,

@@ -5,9 +5,10 @@
  * (esdnet_orc_lif_step_bits) that ORs the channel's spike bit into the
  * byte its group of eight shares; lif_bits_f32_ref (reference.c) is its
  * plain twin. A task owns one row of one channel group and walks it in
- * chunks through all T timesteps: the eight membranes ping-pong between
- * two small buffers and the bytes between two others, so that no ORC
- * source aliases its destination.
+ * chunks through all T timesteps: the eight membranes (widened from
+ * binary16 on entry and narrowed on exit where the stream keeps them so)
+ * ping-pong between two small float buffers and the bytes between two others, so that no ORC source
+ * aliases its destination.
  */
 #include "kernels.h"
 #include "esdnet-orc.h"
@@ -37,8 +38,8 @@ clear_border (uint8_t *plane, int32_t h, int32_t w, int32_t y)
 }
 
 uint64_t
-lif_bits_f32 (const float *in, uint8_t *spikes, float *v, int32_t T,
-    int32_t c, int32_t h, int32_t w, float decay, float threshold,
+lif_bits_f32 (const float *in, uint8_t *spikes, void *v, bool f16,
+    int32_t T, int32_t c, int32_t h, int32_t w, float decay, float threshold,
     int32_t threads)
 {
   const int32_t groups = spike_groups (c);
@@ -56,12 +57,21 @@ lif_bits_f32 (const float *in, uint8_t *spikes, float *v, int32_t T,
     for (int32_t x0 = 0; x0 < w; x0 += LIF_CHUNK) {
       const int32_t len = w - x0 < LIF_CHUNK ? w - x0 : LIF_CHUNK;
       const size_t at = (size_t) y * w + x0;
+      /* Step t reads slot (t + 1) & 1 and writes slot t & 1: step 0 reads
+       * the widened membranes from slot 1. */
+      for (int32_t j = 0; j < nj; j++) {
+        const size_t i = ((size_t) 8 * g + j) * hw + at;
+        if (f16)
+          f16_to_f32_n ((const uint16_t *) v + i, vbuf[1][j], (size_t) len);
+        else
+          memcpy (vbuf[1][j], (const float *) v + i, len * sizeof (float));
+      }
       for (int32_t t = 0; t < T; t++) {
         int32_t cur = 0;
         memset (bits[0], 0, (size_t) len);
         for (int32_t j = 0; j < nj; j++) {
           const size_t ch = (size_t) 8 * g + j;
-          const float *v_in = t == 0 ? v + ch * hw + at : vbuf[(t - 1) & 1][j];
+          const float *v_in = vbuf[(t + 1) & 1][j];
           int fired = 0;
           esdnet_orc_lif_step_bits (vbuf[t & 1][j], bits[cur ^ 1], &fired,
               v_in, in + ((size_t) t * c + ch) * hw + at, bits[cur], decay,
@@ -72,9 +82,13 @@ lif_bits_f32 (const float *in, uint8_t *spikes, float *v, int32_t T,
         memcpy (spikes + ((size_t) t * groups + g) * plane
             + (size_t) (y + 1) * (w + 2) + x0 + 1, bits[cur], (size_t) len);
       }
-      for (int32_t j = 0; j < nj; j++)
-        memcpy (v + ((size_t) 8 * g + j) * hw + at, vbuf[(T - 1) & 1][j],
-            (size_t) len * sizeof (float));
+      for (int32_t j = 0; j < nj; j++) {
+        const size_t i = ((size_t) 8 * g + j) * hw + at;
+        if (f16)
+          f32_to_f16_n (vbuf[(T - 1) & 1][j], (uint16_t *) v + i, (size_t) len);
+        else
+          memcpy ((float *) v + i, vbuf[(T - 1) & 1][j], len * sizeof (float));
+      }
     }
   }
   return total;

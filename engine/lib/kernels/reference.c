@@ -33,24 +33,32 @@ conv2d_f32_ref (const esdnet_conv *cv, const float *in, int32_t n, int32_t h,
 }
 
 uint64_t
-lif_bits_f32_ref (const float *in, uint8_t *spikes, float *v, int32_t T,
-    int32_t c, int32_t h, int32_t w, float decay, float threshold)
+lif_bits_f32_ref (const float *in, uint8_t *spikes, void *v, bool f16,
+    int32_t T, int32_t c, int32_t h, int32_t w, float decay, float threshold)
 {
   const size_t hw = (size_t) h * w;
   const int32_t groups = spike_groups (c);
   uint64_t fired = 0;
   memset (spikes, 0, spike_map_bytes (T, c, h, w));
-  for (int32_t t = 0; t < T; t++)
-    for (int32_t ch = 0; ch < c; ch++)
-      for (int32_t y = 0; y < h; y++)
-        for (int32_t x = 0; x < w; x++) {
-          const size_t i = (size_t) ch * hw + (size_t) y * w + x;
-          const float hv = v[i] * decay + in[(size_t) t * c * hw + i];
+  for (int32_t ch = 0; ch < c; ch++)
+    for (int32_t y = 0; y < h; y++)
+      for (int32_t x = 0; x < w; x++) {
+        const size_t i = (size_t) ch * hw + (size_t) y * w + x;
+        uint16_t *vh = v;
+        float *vf = v;
+        float vi = f16 ? f32_from_f16 (vh[i]) : vf[i];
+        for (int32_t t = 0; t < T; t++) {
+          const float hv = vi * decay + in[(size_t) t * c * hw + i];
           const bool s = hv >= threshold;
-          v[i] = s ? 0.0f : hv;
+          vi = s ? 0.0f : hv;
           fired += s;
           spikes[(((size_t) t * groups + ch / 8) * (h + 2) + y + 1)
               * (w + 2) + x + 1] |= (uint8_t) (s << (ch % 8));
         }
+        if (f16)
+          vh[i] = f16_from_f32 (vi);
+        else
+          vf[i] = vi;
+      }
   return fired;
 }

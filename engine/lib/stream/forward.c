@@ -29,7 +29,8 @@ spike_conv (pass *p, const esdnet_conv *cv, const float *x, int32_t h,
   esdnet_stream *s = p->s;
   lif_layer *l = &s->lifs[p->next_lif++];
   TIMED (s, ESDNET_WORK_LIF, l->spikes = lif_bits_f32 (x, s->spikes, l->v,
-          p->T, cv->c_in, h, w, p->decay, p->threshold, p->threads));
+          s->f16_membranes, p->T, cv->c_in, h, w, p->decay, p->threshold,
+          p->threads));
   if (cv->lut) {
     TIMED (s, SPIKE, conv_spike_lut_f32 (cv, s->spikes, p->T, h, w, out,
             p->threads));

@@ -19,6 +19,12 @@ typedef struct {
   bool ok;
 } lif_plan;
 
+static size_t
+membrane_bytes (const esdnet_stream *s)
+{
+  return s->f16_membranes ? sizeof (uint16_t) : sizeof (float);
+}
+
 static void
 add_lif (lif_plan *pl, size_t neurons, double fanout, const char *format,
     ...)
@@ -32,7 +38,7 @@ add_lif (lif_plan *pl, size_t neurons, double fanout, const char *format,
   va_end (args);
   l->neurons = neurons;
   l->fanout = fanout;
-  l->v = calloc (neurons ? neurons : 1, sizeof (float));
+  l->v = calloc (neurons ? neurons : 1, membrane_bytes (pl->s));
   pl->ok = l->v != NULL;
 }
 
@@ -85,7 +91,20 @@ esdnet_stream_params
 esdnet_stream_default_params (void)
 {
   esdnet_stream_params p = { 0 };
+  p.membranes = ESDNET_MEMBRANES_F32;
   return p;
+}
+
+const char *
+esdnet_membrane_precision_to_string (esdnet_membrane_precision p)
+{
+  switch (p) {
+    case ESDNET_MEMBRANES_F32:
+      return "f32";
+    case ESDNET_MEMBRANES_F16:
+      return "f16";
+  }
+  return "unknown";
 }
 
 /* Real-valued MACs per frame: patch embedding (once), shortcut convs,
@@ -181,6 +200,12 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
   if (threads < 0)
     return esdnet_error_set (error, ESDNET_ERROR_INVALID_ARGUMENT,
         "num_threads %d is negative", threads), NULL;
+  const esdnet_membrane_precision membranes =
+      params ? params->membranes : ESDNET_MEMBRANES_F32;
+  if (membranes != ESDNET_MEMBRANES_F32 && membranes != ESDNET_MEMBRANES_F16)
+    return esdnet_error_set (error, ESDNET_ERROR_INVALID_ARGUMENT,
+        "membrane precision %d is neither f32 nor f16", (int) membranes),
+        NULL;
 
   esdnet_stream *s = calloc (1, sizeof *s);
   if (!s)
@@ -193,6 +218,7 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
   s->wp = (width + 3) / 4 * 4;
   s->hp = (height + 3) / 4 * 4;
   s->threads = resolve_threads (threads);
+  s->f16_membranes = membranes == ESDNET_MEMBRANES_F16;
   s->luma_len = (size_t) ((width + LUMA_STEP - 1) / LUMA_STEP)
       * (size_t) ((height + LUMA_STEP - 1) / LUMA_STEP);
   const size_t hw1 = (size_t) s->wp * s->hp;
@@ -202,8 +228,9 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
   uint64_t bytes = 0;
   for (int i = 0; i < N_BUFFERS; i++)
     bytes += b[i].bytes;
-  /* The membranes: one per neuron of every LIF layer, about a third more. */
-  bytes += bytes / 3;
+  /* The membranes: one per neuron of every LIF layer, about a third of
+   * the activations' size in float32. */
+  bytes += bytes / (s->f16_membranes ? 6 : 3);
   const uint64_t ram = physical_memory ();
   if (ram && bytes > ram) {
     esdnet_stream_free (s);
@@ -251,7 +278,7 @@ static void
 reset_membranes (esdnet_stream *s)
 {
   for (int32_t i = 0; i < s->n_lifs; i++)
-    memset (s->lifs[i].v, 0, s->lifs[i].neurons * sizeof (float));
+    memset (s->lifs[i].v, 0, s->lifs[i].neurons * membrane_bytes (s));
 }
 
 void

@@ -12,7 +12,8 @@
 
 typedef struct {
   char name[LIF_NAME_SIZE];
-  float *v;                   /* membrane, one per neuron */
+  void *v;                    /* membrane, one per neuron: float, or
+                               * binary16 where the stream says so */
   size_t neurons;             /* per timestep */
   double fanout;              /* synaptic ops per spike in the conv it feeds */
   uint64_t spikes;            /* during the last frame */
@@ -23,6 +24,7 @@ struct esdnet_stream {
   int32_t width, height;      /* frame size */
   int32_t wp, hp;             /* padded to a multiple of 4 */
   int32_t threads;
+  bool f16_membranes;
 
   lif_layer *lifs;
   int32_t n_lifs;
