@@ -150,8 +150,9 @@ test_lif (int32_t T, int32_t c, int32_t h, int32_t w, bool f16)
   free (unpacked);
 }
 
-/* The table-lookup conv against the reference conv of the unpacked
- * spikes, from a random spike map at a given firing rate. */
+/* The table-lookup conv, and for 3x3 stride 1 the dense conv reading the
+ * bits, against the reference conv of the unpacked spikes, from a random
+ * spike map at a given firing rate. */
 static void
 test_conv_lut (int32_t c_in, int32_t c_out, int32_t k, int32_t stride,
     int32_t T, int32_t h, int32_t w, float rate)
@@ -183,6 +184,17 @@ test_conv_lut (int32_t c_in, int32_t c_out, int32_t k, int32_t stride,
   CHECK (worst <= 1e-5 * (1 + c_in * k * k), "conv_spike_lut %dx%d s%d "
       "c%d->%d T%d %dx%d rate %.2f: max diff %g", k, k, stride, c_in, c_out,
       T, w, h, rate, worst);
+  if (k == 3 && stride == 1) {
+    cv.packed = malloc ((conv2d_packed_floats (&cv) + 1) * sizeof (float));
+    conv2d_pack (&cv, cv.packed);
+    conv3x3_spikes_f32 (&cv, spikes, T, h, w, a, 2);
+    worst = 0.0;
+    for (size_t i = 0; i < out_n; i++)
+      worst = fmax (worst, fabs ((double) a[i] - b[i]));
+    CHECK (worst <= 1e-5 * (1 + c_in * k * k), "conv3x3_spikes c%d->%d T%d "
+        "%dx%d rate %.2f: max diff %g", c_in, c_out, T, w, h, rate, worst);
+    free (cv.packed);
+  }
   free (cv.weight);
   free (cv.bias);
   free (lut);

@@ -10,6 +10,11 @@
  * CONV_OCB weights of a tap are adjacent. Columns next to the frame edge
  * and the last partial vector go through a small zero-padded copy.
  *
+ * The same loop reads bit-packed spike maps (conv3x3_spikes_f32), turning
+ * each byte's channel bit into 0.0 or 1.0 as it loads: for the narrowest
+ * spike convs, which have no lookup tables, that costs less than
+ * unpacking the map into floats first, and needs no buffer for them.
+ *
  * Other shapes (stride-2 downsampling, the 1x1 reduce) take a plain banded
  * loop. Both paths are checked against conv2d_f32_ref (reference.c).
  */
@@ -46,6 +51,14 @@ conv2d_pack (const esdnet_conv *cv, float *packed)
 /* An unaligned vector load (a macro: vector return values would tie the
  * baseline clone to an ABI question). */
 #define LOAD16(v, p) memcpy (&(v), (p), sizeof (v))
+/* Bit `bit` of 16 spike-map bytes as floats 0 or 1. */
+#define LOAD_BITS16(v, p, bit) \
+  do { \
+    float f_[VW]; \
+    for (int32_t i_ = 0; i_ < VW; i_++) \
+      f_[i_] = (float) (((p)[i_] >> (bit)) & 1); \
+    LOAD16 (v, f_); \
+  } while (0)
 
 /* The CONV_OCB sums of one vector of columns are named variables rather
  * than an array, so that the compiler keeps all of them in registers. */
@@ -73,12 +86,15 @@ conv2d_pack (const esdnet_conv *cv, float *packed)
 #define BCC_STORE(o) STORE (bcc##o, y + 1, o)
 
 /* Output rows y and y + 1 (when inside) of output channels
- * [b*OCB, b*OCB + n_oc). computed (a constant in each caller) is how many
- * of the block's sums are worked out: CONV_OCB, or exactly n_oc for the
- * narrow convs (2 to 4 outputs) of the smallest models. */
+ * [b*OCB, b*OCB + n_oc), from the float planes in or, where bits is not
+ * NULL, from the padded spike map bits. computed (a constant in each
+ * caller) is how many of the block's sums are worked out: CONV_OCB, or
+ * exactly n_oc for the narrow convs (2 to 4 outputs) of the smallest
+ * models. */
 static inline __attribute__ ((always_inline)) void
-rows3x3_s1 (const esdnet_conv *cv, const float *in, int32_t h, int32_t w,
-    float *out, int32_t b, int32_t y, bool accumulate, int32_t computed)
+rows3x3_s1 (const esdnet_conv *cv, const float *in, const uint8_t *bits,
+    int32_t h, int32_t w, float *out, int32_t b, int32_t y, bool accumulate,
+    int32_t computed)
 {
   const size_t hw = (size_t) h * w;
   const int32_t c_in = cv->c_in;
@@ -97,13 +113,33 @@ rows3x3_s1 (const esdnet_conv *cv, const float *in, int32_t h, int32_t w,
         const int32_t iy = y + r - 1;
         if (iy < 0 || iy >= h)
           continue;
-        const float *row = in + ic * hw + (size_t) iy * w;
         v16f a, m, c;
-        if (interior) {
+        if (bits) {
+          /* Columns -1 and w of a spike-map row are its zero border. */
+          const uint8_t *row = bits + (size_t) (ic / 8) * (h + 2) * (w + 2)
+              + (size_t) (iy + 1) * (w + 2) + 1;
+          const int32_t bit = ic % 8;
+          if (x0 + VW <= w) {
+            LOAD_BITS16 (a, row + x0 - 1, bit);
+            LOAD_BITS16 (m, row + x0, bit);
+            LOAD_BITS16 (c, row + x0 + 1, bit);
+          } else {
+            float tmp[VW + 2];
+            for (int32_t i = 0; i < VW + 2; i++) {
+              const int32_t xi = x0 - 1 + i;
+              tmp[i] = xi <= w ? (float) ((row[xi] >> bit) & 1) : 0.0f;
+            }
+            LOAD16 (a, tmp);
+            LOAD16 (m, tmp + 1);
+            LOAD16 (c, tmp + 2);
+          }
+        } else if (interior) {
+          const float *row = in + ic * hw + (size_t) iy * w;
           LOAD16 (a, row + x0 - 1);
           LOAD16 (m, row + x0);
           LOAD16 (c, row + x0 + 1);
         } else {
+          const float *row = in + ic * hw + (size_t) iy * w;
           float tmp[VW + 2];
           for (int32_t i = 0; i < VW + 2; i++) {
             const int32_t xi = x0 - 1 + i;
@@ -132,23 +168,35 @@ rows3x3_s1 (const esdnet_conv *cv, const float *in, int32_t h, int32_t w,
   }
 }
 
-HOT_CLONES static void
-rows3x3_s1_n (const esdnet_conv *cv, const float *in, int32_t h, int32_t w,
-    float *out, int32_t b, int32_t y, bool accumulate)
+static inline __attribute__ ((always_inline)) void
+rows3x3_s1_by_cout (const esdnet_conv *cv, const float *in,
+    const uint8_t *bits, int32_t h, int32_t w, float *out, int32_t b,
+    int32_t y, bool accumulate)
 {
   switch (cv->c_out) {
     case 2:
-      rows3x3_s1 (cv, in, h, w, out, b, y, accumulate, 2);
+      rows3x3_s1 (cv, in, bits, h, w, out, b, y, accumulate, 2);
       break;
     case 3:
-      rows3x3_s1 (cv, in, h, w, out, b, y, accumulate, 3);
+      rows3x3_s1 (cv, in, bits, h, w, out, b, y, accumulate, 3);
       break;
     case 4:
-      rows3x3_s1 (cv, in, h, w, out, b, y, accumulate, 4);
+      rows3x3_s1 (cv, in, bits, h, w, out, b, y, accumulate, 4);
       break;
     default:
-      rows3x3_s1 (cv, in, h, w, out, b, y, accumulate, CONV_OCB);
+      rows3x3_s1 (cv, in, bits, h, w, out, b, y, accumulate, CONV_OCB);
   }
+}
+
+/* One copy of the loop per input kind and output count. */
+HOT_CLONES static void
+rows3x3_s1_n (const esdnet_conv *cv, const float *in, const uint8_t *bits,
+    int32_t h, int32_t w, float *out, int32_t b, int32_t y, bool accumulate)
+{
+  if (bits)
+    rows3x3_s1_by_cout (cv, NULL, bits, h, w, out, b, y, accumulate);
+  else
+    rows3x3_s1_by_cout (cv, in, NULL, h, w, out, b, y, accumulate);
 }
 
 static void
@@ -212,14 +260,13 @@ conv_generic (const esdnet_conv *cv, const float *in, int32_t n, int32_t h,
   }
 }
 
-void
-conv2d_f32 (const esdnet_conv *cv, const float *in, int32_t n, int32_t h,
-    int32_t w, float *out, bool accumulate, int32_t threads)
+/* The packed 3x3 stride-1 path over n images of in (floats) or of bits
+ * (spike maps, bytes_per_image each). */
+static void
+conv3x3_rows (const esdnet_conv *cv, const float *in, const uint8_t *bits,
+    size_t bytes_per_image, int32_t n, int32_t h, int32_t w, float *out,
+    bool accumulate, int32_t threads)
 {
-  if (!cv->packed) {
-    conv_generic (cv, in, n, h, w, out, accumulate, threads);
-    return;
-  }
   const int32_t blocks = (cv->c_out + CONV_OCB - 1) / CONV_OCB;
   const int32_t pairs = (h + 1) / 2;
   const int64_t tasks = (int64_t) n * blocks * pairs;
@@ -230,7 +277,26 @@ conv2d_f32 (const esdnet_conv *cv, const float *in, int32_t n, int32_t h,
     const int32_t y = 2 * (int32_t) (task % pairs);
     const int32_t b = (int32_t) (task / pairs % blocks);
     const int64_t img = task / pairs / blocks;
-    rows3x3_s1_n (cv, in + (size_t) img * in_image, h, w,
+    rows3x3_s1_n (cv, in ? in + (size_t) img * in_image : NULL,
+        bits ? bits + (size_t) img * bytes_per_image : NULL, h, w,
         out + (size_t) img * out_image, b, y, accumulate);
   }
+}
+
+void
+conv2d_f32 (const esdnet_conv *cv, const float *in, int32_t n, int32_t h,
+    int32_t w, float *out, bool accumulate, int32_t threads)
+{
+  if (!cv->packed)
+    conv_generic (cv, in, n, h, w, out, accumulate, threads);
+  else
+    conv3x3_rows (cv, in, NULL, 0, n, h, w, out, accumulate, threads);
+}
+
+void
+conv3x3_spikes_f32 (const esdnet_conv *cv, const uint8_t *spikes, int32_t T,
+    int32_t h, int32_t w, float *out, int32_t threads)
+{
+  conv3x3_rows (cv, NULL, spikes, spike_map_bytes (1, cv->c_in, h, w), T, h,
+      w, out, false, threads);
 }

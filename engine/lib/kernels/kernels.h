@@ -72,6 +72,11 @@ void conv2d_f32 (const esdnet_conv *cv, const float *in, int32_t n,
 /* Its plain twin (reference.c). */
 void conv2d_f32_ref (const esdnet_conv *cv, const float *in, int32_t n,
     int32_t h, int32_t w, float *out, bool accumulate);
+/* The same 3x3 stride-1 conv (cv->packed needed) over the spike maps of T
+ * timesteps, bit-packed as lif_bits_f32 writes them; checked against
+ * conv2d_f32_ref on the unpacked spikes. */
+void conv3x3_spikes_f32 (const esdnet_conv *cv, const uint8_t *spikes,
+    int32_t T, int32_t h, int32_t w, float *out, int32_t threads);
 
 /* Spike maps are bit-packed: bit j of byte [t][g][y + 1][x + 1] is the
  * spike of channel 8g + j at (y, x) (unused bits of the last group are 0),

@@ -312,13 +312,14 @@ pack_conv (loader *L, esdnet_conv *cv)
 }
 
 /* A conv over spikes gets lookup tables (conv_spike_lut.c) where they pay;
- * the others run the dense kernel on unpacked spikes. */
+ * the others run the dense kernel, which reads 3x3 stride-1 inputs from
+ * the spike bits and the rest unpacked. */
 static void
 spike_conv (loader *L, esdnet_conv *cv)
 {
   pack_conv (L, cv);
   if (!conv_spike_lut_pays (cv)) {
-    L->model->spike_floats = true;
+    L->model->spike_floats |= !cv->packed;
     return;
   }
   float *lut = model_alloc (L, conv_spike_lut_floats (cv), sizeof (float));

@@ -54,8 +54,9 @@ struct esdnet_model {
   esdnet_frb refine;
   esdnet_conv output;
   uint64_t param_count;
-  bool spike_floats;                  /* some spike conv lacks tables: the
-                                       * stream needs unpacked spikes */
+  bool spike_floats;                  /* a spike conv other than 3x3 stride
+                                       * 1 lacks tables: the stream needs
+                                       * unpacked spikes */
   esdnet_metadata_entry *metadata;
   size_t n_metadata;
   void **blocks;                      /* every allocation, freed together */

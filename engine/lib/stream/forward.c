@@ -20,8 +20,9 @@ typedef struct {
 } pass;
 
 /* BN(conv(LIF(x))) for x [T][cv->c_in][h][w]: the LIF layer next in
- * order, then the conv over its spikes by table lookup, or unpacked
- * through the dense kernel where the layer has no tables. */
+ * order, then the conv over its spikes by table lookup or, where the
+ * layer has no tables, by the dense kernel: straight from the bits for
+ * 3x3 stride 1, else unpacked. */
 static void
 spike_conv (pass *p, const esdnet_conv *cv, const float *x, int32_t h,
     int32_t w, float *out)
@@ -33,6 +34,11 @@ spike_conv (pass *p, const esdnet_conv *cv, const float *x, int32_t h,
           p->threads));
   if (cv->lut) {
     TIMED (s, SPIKE, conv_spike_lut_f32 (cv, s->spikes, p->T, h, w, out,
+            p->threads));
+    return;
+  }
+  if (cv->packed) {
+    TIMED (s, SPIKE, conv3x3_spikes_f32 (cv, s->spikes, p->T, h, w, out,
             p->threads));
     return;
   }
