@@ -283,6 +283,43 @@ test_f16 (void)
   CHECK (same, "the array conversions differ from the scalar ones");
 }
 
+/* The banded attention against its twin, with and without hidden units in
+ * the gates' MLPs (T / 4, c / 16 as the network has them), heights around
+ * the band of rows and widths with and without interior columns. */
+static void
+test_mda (int32_t T, int32_t c, int32_t h, int32_t w, int32_t threads)
+{
+  esdnet_srb b = { .c = c, .t_hidden = T / 4, .c_hidden = c / 16 };
+  b.ta_w1 = random_array ((size_t) b.t_hidden * T + 1);
+  b.ta_w2 = random_array ((size_t) T * b.t_hidden + 1);
+  b.ca_w1 = random_array ((size_t) b.c_hidden * c + 1);
+  b.ca_w2 = random_array ((size_t) c * b.c_hidden + 1);
+  float *sa = random_array (18);
+  memcpy (b.sa_w, sa, sizeof b.sa_w);
+  const size_t n = (size_t) T * c * h * w;
+  float *z = random_array (n), *x1 = random_array (n);
+  float *x2 = malloc (n * sizeof *x2);
+  memcpy (x2, x1, n * sizeof *x2);
+  float *scratch = malloc (mda_scratch_floats (T, c, w, threads)
+      * sizeof *scratch);
+  mda_residual_f32 (&b, T, h, w, z, x1, scratch, threads);
+  mda_residual_f32_ref (&b, T, h, w, z, x2);
+  double worst = 0.0;
+  for (size_t i = 0; i < n; i++)
+    worst = fmax (worst, fabs ((double) x1[i] - x2[i]));
+  CHECK (worst <= 1e-5, "mda T=%d c=%d %dx%d threads %d: max diff %g", T, c,
+      w, h, threads, worst);
+  free (b.ta_w1);
+  free (b.ta_w2);
+  free (b.ca_w1);
+  free (b.ca_w2);
+  free (sa);
+  free (z);
+  free (x1);
+  free (x2);
+  free (scratch);
+}
+
 /* exp_f32 against libm over the range the gates see and past its clamp. */
 static void
 test_exp (void)
@@ -388,6 +425,15 @@ main (void)
   for (size_t i = 0; i < sizeof sum_sizes / sizeof sum_sizes[0]; i++)
     test_sum_max (sum_sizes[i]);
   test_exp ();
+  const int32_t mda_sizes[][2] = { { 1, 1 }, { 2, 2 }, { 7, 3 }, { 8, 33 },
+    { 9, 1 }, { 17, 20 } };
+  for (size_t i = 0; i < sizeof mda_sizes / sizeof mda_sizes[0]; i++) {
+    const int32_t h = mda_sizes[i][0], w = mda_sizes[i][1];
+    test_mda (2, 2, h, w, 2);
+    test_mda (4, 16, h, w, 2);
+    test_mda (1, 3, h, w, 3);
+    test_mda (8, 32, h, w, 1);
+  }
   test_f16 ();
   /* Channels around a byte of spikes, widths around the LIF chunk. */
   const int32_t lif_shapes[][3] = { { 1, 1, 1 }, { 7, 3, 5 }, { 8, 2, 9 },

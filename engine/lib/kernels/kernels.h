@@ -171,10 +171,14 @@ void upsample2x_bilinear_f32 (const float *in, int32_t planes, int32_t h,
 
 /* Multi-dimensional attention of an SRB, fused with its residual:
  * x[t][k][p] += relu(MDA(z))[t][k][p] for z, x [T][c][h][w].
- * scratch holds mda_scratch_floats() floats. */
-size_t mda_scratch_floats (int32_t T, int32_t c, int32_t h, int32_t w);
+ * scratch holds mda_scratch_floats() floats for up to `threads` threads
+ * and rows of up to w pixels. */
+size_t mda_scratch_floats (int32_t T, int32_t c, int32_t w, int32_t threads);
 void mda_residual_f32 (const esdnet_srb *b, int32_t T, int32_t h, int32_t w,
     const float *z, float *x, float *scratch, int32_t threads);
+/* Its plain twin (reference.c), straight from the definition. */
+void mda_residual_f32_ref (const esdnet_srb *b, int32_t T, int32_t h,
+    int32_t w, const float *z, float *x);
 
 /* Feature refinement FRB(f) for f [c][h][w]; result into out [c][h][w].
  * tmp needs frb_tmp_floats() floats. */

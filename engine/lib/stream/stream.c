@@ -168,7 +168,8 @@ buffer_specs (esdnet_stream *s, buffer_spec b[N_BUFFERS])
     BUF (acc, max_size (T * 2 * d * hw1, 2 * d * hw1
             + frb_tmp_floats (&m->refine, s->hp, s->wp))),
     BUF (acc2, T * 2 * d * hw1),
-    BUF (mda_scratch, mda_scratch_floats (Ti, 4 * di, s->hp, s->wp)),
+    BUF (mda_scratch, mda_scratch_floats (Ti, 4 * di, s->wp,
+            s->scratch_threads)),
     BUF (luma_prev, s->luma_len),
   };
   memcpy (b, specs, sizeof specs);
@@ -217,7 +218,7 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
   s->height = height;
   s->wp = (width + 3) / 4 * 4;
   s->hp = (height + 3) / 4 * 4;
-  s->threads = resolve_threads (threads);
+  s->threads = s->scratch_threads = resolve_threads (threads);
   s->f16_membranes = membranes == ESDNET_MEMBRANES_F16;
   s->luma_len = (size_t) ((width + LUMA_STEP - 1) / LUMA_STEP)
       * (size_t) ((height + LUMA_STEP - 1) / LUMA_STEP);
@@ -304,7 +305,18 @@ esdnet_stream_set_num_threads (esdnet_stream *s, int32_t num_threads)
 {
   if (!s || num_threads < 0)
     return ESDNET_ERROR_INVALID_ARGUMENT;
-  s->threads = resolve_threads (num_threads);
+  const int32_t n = resolve_threads (num_threads);
+  /* The attention keeps a few rows per thread. */
+  if (n > s->scratch_threads) {
+    const esdnet_config *c = &s->model->config;
+    float *grown = realloc (s->mda_scratch, mda_scratch_floats (c->timesteps,
+            4 * c->dim, s->wp, n) * sizeof (float));
+    if (!grown)
+      return ESDNET_ERROR_OUT_OF_MEMORY;
+    s->mda_scratch = grown;
+    s->scratch_threads = n;
+  }
+  s->threads = n;
   return ESDNET_OK;
 }
 

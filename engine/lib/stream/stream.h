@@ -24,6 +24,7 @@ struct esdnet_stream {
   int32_t width, height;      /* frame size */
   int32_t wp, hp;             /* padded to a multiple of 4 */
   int32_t threads;
+  int32_t scratch_threads;    /* threads mda_scratch has room for */
   bool f16_membranes;
 
   lif_layer *lifs;
