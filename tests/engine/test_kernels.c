@@ -174,26 +174,38 @@ test_conv_lut (int32_t c_in, int32_t c_out, int32_t k, int32_t stride,
   spikes_unpack_f32 (spikes, T, c_in, h, w, in, 1);
   const int32_t ho = (h + 2 * (k / 2) - k) / stride + 1;
   const int32_t wo = (w + 2 * (k / 2) - k) / stride + 1;
-  const size_t out_n = (size_t) T * c_out * ho * wo;
-  float *a = random_array (out_n), *b = random_array (out_n);
-  conv_spike_lut_f32 (&cv, spikes, T, h, w, a, 2);
+  /* The optimised kernels write each timestep one plane apart from the
+   * next (as into a concatenation), which they must leave alone. */
+  const size_t image = (size_t) c_out * ho * wo, gap = (size_t) ho * wo;
+  const size_t out_n = (size_t) T * image;
+  float *a = malloc (T * (image + gap) * sizeof *a), *b = random_array (out_n);
   conv2d_f32_ref (&cv, in, T, h, w, b, false);
-  double worst = 0.0;
-  for (size_t i = 0; i < out_n; i++)
-    worst = fmax (worst, fabs ((double) a[i] - b[i]));
-  CHECK (worst <= 1e-5 * (1 + c_in * k * k), "conv_spike_lut %dx%d s%d "
-      "c%d->%d T%d %dx%d rate %.2f: max diff %g", k, k, stride, c_in, c_out,
-      T, w, h, rate, worst);
-  if (k == 3 && stride == 1) {
-    cv.packed = malloc ((conv2d_packed_floats (&cv) + 1) * sizeof (float));
-    conv2d_pack (&cv, cv.packed);
-    conv3x3_spikes_f32 (&cv, spikes, T, h, w, a, 2);
-    worst = 0.0;
-    for (size_t i = 0; i < out_n; i++)
-      worst = fmax (worst, fabs ((double) a[i] - b[i]));
-    CHECK (worst <= 1e-5 * (1 + c_in * k * k), "conv3x3_spikes c%d->%d T%d "
-        "%dx%d rate %.2f: max diff %g", c_in, c_out, T, w, h, rate, worst);
-    free (cv.packed);
+  const int kernels = k == 3 && stride == 1 ? 2 : 1;
+  for (int kernel = 0; kernel < kernels; kernel++) {
+    for (size_t i = 0; i < T * (image + gap); i++)
+      a[i] = -7.0f;
+    if (kernel == 0)
+      conv_spike_lut_f32 (&cv, spikes, T, h, w, a, image + gap, 2);
+    else {
+      cv.packed = malloc ((conv2d_packed_floats (&cv) + 1) * sizeof (float));
+      conv2d_pack (&cv, cv.packed);
+      conv3x3_spikes_f32 (&cv, spikes, T, h, w, a, image + gap, 2);
+      free (cv.packed);
+      cv.packed = NULL;
+    }
+    double worst = 0.0;
+    bool gap_kept = true;
+    for (int32_t t = 0; t < T; t++) {
+      for (size_t i = 0; i < image; i++)
+        worst = fmax (worst, fabs ((double) a[t * (image + gap) + i]
+                - b[t * image + i]));
+      for (size_t i = 0; i < gap; i++)
+        gap_kept &= a[t * (image + gap) + image + i] == -7.0f;
+    }
+    CHECK (worst <= 1e-5 * (1 + c_in * k * k) && gap_kept, "%s %dx%d s%d "
+        "c%d->%d T%d %dx%d rate %.2f: max diff %g%s", kernel
+        ? "conv3x3_spikes" : "conv_spike_lut", k, k, stride, c_in, c_out, T,
+        w, h, rate, worst, gap_kept ? "" : ", wrote between timesteps");
   }
   free (cv.weight);
   free (cv.bias);

@@ -261,17 +261,17 @@ conv_generic (const esdnet_conv *cv, const float *in, int32_t n, int32_t h,
 }
 
 /* The packed 3x3 stride-1 path over n images of in (floats) or of bits
- * (spike maps, bytes_per_image each). */
+ * (spike maps, bytes_per_image each), image i's output at out + i *
+ * out_image. */
 static void
 conv3x3_rows (const esdnet_conv *cv, const float *in, const uint8_t *bits,
     size_t bytes_per_image, int32_t n, int32_t h, int32_t w, float *out,
-    bool accumulate, int32_t threads)
+    size_t out_image, bool accumulate, int32_t threads)
 {
   const int32_t blocks = (cv->c_out + CONV_OCB - 1) / CONV_OCB;
   const int32_t pairs = (h + 1) / 2;
   const int64_t tasks = (int64_t) n * blocks * pairs;
   const size_t in_image = (size_t) cv->c_in * h * w;
-  const size_t out_image = (size_t) cv->c_out * h * w;
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t task = 0; task < tasks; task++) {
     const int32_t y = 2 * (int32_t) (task % pairs);
@@ -290,13 +290,14 @@ conv2d_f32 (const esdnet_conv *cv, const float *in, int32_t n, int32_t h,
   if (!cv->packed)
     conv_generic (cv, in, n, h, w, out, accumulate, threads);
   else
-    conv3x3_rows (cv, in, NULL, 0, n, h, w, out, accumulate, threads);
+    conv3x3_rows (cv, in, NULL, 0, n, h, w, out, (size_t) cv->c_out * h * w,
+        accumulate, threads);
 }
 
 void
 conv3x3_spikes_f32 (const esdnet_conv *cv, const uint8_t *spikes, int32_t T,
-    int32_t h, int32_t w, float *out, int32_t threads)
+    int32_t h, int32_t w, float *out, size_t out_image, int32_t threads)
 {
   conv3x3_rows (cv, NULL, spikes, spike_map_bytes (1, cv->c_in, h, w), T, h,
-      w, out, false, threads);
+      w, out, out_image, false, threads);
 }

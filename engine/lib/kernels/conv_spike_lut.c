@@ -217,13 +217,12 @@ row_lut_cp (const esdnet_conv *cv, const uint8_t *spikes, int32_t h,
 
 void
 conv_spike_lut_f32 (const esdnet_conv *cv, const uint8_t *spikes, int32_t T,
-    int32_t h, int32_t w, float *out, int32_t threads)
+    int32_t h, int32_t w, float *out, size_t out_image, int32_t threads)
 {
   const int32_t pad = cv->k / 2;
   const int32_t ho = (h + 2 * pad - cv->k) / cv->stride + 1;
   const int32_t wo = (w + 2 * pad - cv->k) / cv->stride + 1;
   const size_t in_image = (size_t) spike_groups (cv->c_in) * (h + 2) * (w + 2);
-  const size_t out_image = (size_t) cv->c_out * ho * wo;
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t task = 0; task < (int64_t) T * ho; task++) {
     const int64_t t = task / ho;

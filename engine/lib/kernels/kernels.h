@@ -73,10 +73,12 @@ void conv2d_f32 (const esdnet_conv *cv, const float *in, int32_t n,
 void conv2d_f32_ref (const esdnet_conv *cv, const float *in, int32_t n,
     int32_t h, int32_t w, float *out, bool accumulate);
 /* The same 3x3 stride-1 conv (cv->packed needed) over the spike maps of T
- * timesteps, bit-packed as lif_bits_f32 writes them; checked against
- * conv2d_f32_ref on the unpacked spikes. */
+ * timesteps, bit-packed as lif_bits_f32 writes them, timestep t's output
+ * at out + t * out_image; checked against conv2d_f32_ref on the unpacked
+ * spikes. */
 void conv3x3_spikes_f32 (const esdnet_conv *cv, const uint8_t *spikes,
-    int32_t T, int32_t h, int32_t w, float *out, int32_t threads);
+    int32_t T, int32_t h, int32_t w, float *out, size_t out_image,
+    int32_t threads);
 
 /* Spike maps are bit-packed: bit j of byte [t][g][y + 1][x + 1] is the
  * spike of channel 8g + j at (y, x) (unused bits of the last group are 0),
@@ -161,8 +163,11 @@ size_t conv_spike_lut_floats (const esdnet_conv *cv);
 bool conv_spike_lut_pays (const esdnet_conv *cv);
 /* Fills lut (conv_spike_lut_floats of them) and points cv at it. */
 void conv_spike_lut_build (esdnet_conv *cv, float *lut);
+/* Timestep t's output starts at out + t * out_image: c_out x ho x wo
+ * floats for a packed result, more to write into a wider tensor. */
 void conv_spike_lut_f32 (const esdnet_conv *cv, const uint8_t *spikes,
-    int32_t T, int32_t h, int32_t w, float *out, int32_t threads);
+    int32_t T, int32_t h, int32_t w, float *out, size_t out_image,
+    int32_t threads);
 
 /* Bilinear x2, align_corners = false: planes [p][h][w] -> [p][2h][2w],
  * 2w at most ESDNET_MAX_FRAME_WIDTH (the network upsamples into level 1). */

@@ -19,32 +19,43 @@ typedef struct {
   int32_t next_lif;
 } pass;
 
-/* BN(conv(LIF(x))) for x [T][cv->c_in][h][w]: the LIF layer next in
- * order, then the conv over its spikes by table lookup or, where the
- * layer has no tables, by the dense kernel: straight from the bits for
- * 3x3 stride 1, else unpacked. */
+/* BN(conv(LIF(x))) for x [T][cv->c_in][h][w] into out, timestep t at
+ * out + t * out_image: the LIF layer next in order, then the conv over its
+ * spikes by table lookup or, where the layer has no tables, by the dense
+ * kernel: straight from the bits for 3x3 stride 1, else unpacked. */
 static void
-spike_conv (pass *p, const esdnet_conv *cv, const float *x, int32_t h,
-    int32_t w, float *out)
+spike_conv_into (pass *p, const esdnet_conv *cv, const float *x, int32_t h,
+    int32_t w, float *out, size_t out_image)
 {
   esdnet_stream *s = p->s;
   lif_layer *l = &s->lifs[p->next_lif++];
   TIMED (s, ESDNET_WORK_LIF, l->spikes = lif_bits_f32 (x, s->spikes, l->v,
           s->f16_membranes, p->T, cv->c_in, h, w, p->decay, p->threshold,
           p->threads));
-  if (cv->lut) {
+  if (cv->lut)
     TIMED (s, SPIKE, conv_spike_lut_f32 (cv, s->spikes, p->T, h, w, out,
-            p->threads));
-    return;
-  }
-  if (cv->packed) {
+            out_image, p->threads));
+  else if (cv->packed)
     TIMED (s, SPIKE, conv3x3_spikes_f32 (cv, s->spikes, p->T, h, w, out,
-            p->threads));
-    return;
+            out_image, p->threads));
+  else {
+    const size_t in_image = (size_t) cv->c_in * h * w;
+    TIMED (s, SPIKE, spikes_unpack_f32 (s->spikes, p->T, cv->c_in, h, w,
+            s->spk, p->threads);
+        for (int32_t t = 0; t < p->T; t++)
+          conv2d_f32 (cv, s->spk + t * in_image, 1, h, w, out + t * out_image,
+              false, p->threads));
   }
-  TIMED (s, SPIKE, spikes_unpack_f32 (s->spikes, p->T, cv->c_in, h, w,
-          s->spk, p->threads);
-      conv2d_f32 (cv, s->spk, p->T, h, w, out, false, p->threads));
+}
+
+/* The same into a tensor of its own, [T][c_out][ho][wo]. */
+static void
+spike_conv (pass *p, const esdnet_conv *cv, const float *x, int32_t h,
+    int32_t w, float *out)
+{
+  /* Output size of a k x k conv with padding k / 2, k = 1 or 3. */
+  const int32_t ho = (h - 1) / cv->stride + 1, wo = (w - 1) / cv->stride + 1;
+  spike_conv_into (p, cv, x, h, w, out, (size_t) cv->c_out * ho * wo);
 }
 
 /* Y = MDA(BN(conv(LIF(BN(conv(LIF(X)))))) + BN(conv(X))) + X, in place. */
@@ -69,23 +80,20 @@ level (pass *p, const esdnet_srb *blocks, int32_t n, float *x, int32_t h,
 }
 
 /* BN(conv(LIF(up2(X)))) for x [T][cv->c_in][h][w], then
- * cat(result, skip) into out [T][2 * c_out][2h][2w]. */
+ * cat(result, skip) into out [T][2 * c_out][2h][2w]: the conv writes its
+ * half of each timestep in place. */
 static void
 up_cat (pass *p, const esdnet_conv *cv, const float *x, int32_t h, int32_t w,
     const float *skip, float *out)
 {
   esdnet_stream *s = p->s;
-  const size_t hw2 = (size_t) 4 * h * w;
-  const size_t half = (size_t) cv->c_out * hw2;
+  const size_t half = (size_t) cv->c_out * 4 * h * w;
   TIMED (s, ESDNET_WORK_RESAMPLE, upsample2x_bilinear_f32 (x,
           p->T * cv->c_in, h, w, s->acc, p->threads));
-  spike_conv (p, cv, s->acc, 2 * h, 2 * w, s->acc2);
-  const double t0 = omp_get_wtime ();
-  for (int32_t t = 0; t < p->T; t++) {
-    memcpy (out + 2 * t * half, s->acc2 + t * half, half * sizeof (float));
-    memcpy (out + (2 * t + 1) * half, skip + t * half, half * sizeof (float));
-  }
-  s->work_ms[ESDNET_WORK_RESAMPLE] += (omp_get_wtime () - t0) * 1e3;
+  spike_conv_into (p, cv, s->acc, 2 * h, 2 * w, out, 2 * half);
+  TIMED (s, ESDNET_WORK_RESAMPLE, for (int32_t t = 0; t < p->T; t++)
+      memcpy (out + (2 * t + 1) * half, skip + t * half,
+          half * sizeof (float)));
 }
 
 void
