@@ -150,6 +150,40 @@ test_lif (int32_t T, int32_t c, int32_t h, int32_t w, bool f16)
   free (unpacked);
 }
 
+/* The LIF over an upsampling made as it goes against the upsampled tensor
+ * through the twin: the same spikes and membranes, across chunk edges. */
+static void
+test_lif_up2 (int32_t T, int32_t c, int32_t h, int32_t w, bool f16)
+{
+  const size_t n = (size_t) c * h * w, bytes = spike_map_bytes (T, c, h, w);
+  const size_t vsize = f16 ? sizeof (uint16_t) : sizeof (float);
+  float *half = random_array (T * n / 4 + 1);
+  float *full = malloc ((T * n + 1) * sizeof *full);
+  upsample2x_bilinear_f32 (half, T * c, h / 2, w / 2, full, 2);
+  uint8_t *v1 = calloc (n + 1, vsize), *v2 = calloc (n + 1, vsize);
+  uint8_t *s1 = malloc (bytes + 1), *s2 = malloc (bytes + 1);
+  const uint64_t f1 = lif_bits_up2_f32 (half, s1, v1, f16, T, c, h, w, 0.5f,
+      0.15f, 2);
+  const uint64_t f2 = lif_bits_f32_ref (full, s2, v2, f16, T, c, h, w, 0.5f,
+      0.15f);
+  bool close = true;
+  for (size_t i = 0; i < n; i++) {
+    const float a = membrane_at (v1, f16, i), b = membrane_at (v2, f16, i);
+    close &= fabsf (a - b) <= (f16 ? 1e-3f : 1e-6f) * fabsf (b) + 1e-7f;
+  }
+  CHECK (f1 == f2 && memcmp (s1, s2, bytes) == 0 && close, "lif_up2 T=%d "
+      "c=%d %dx%d %s: %llu vs %llu spikes, maps %s, membranes %s", T, c, w,
+      h, f16 ? "f16" : "f32", (unsigned long long) f1,
+      (unsigned long long) f2, memcmp (s1, s2, bytes) ? "differ" : "agree",
+      close ? "agree" : "differ");
+  free (half);
+  free (full);
+  free (v1);
+  free (v2);
+  free (s1);
+  free (s2);
+}
+
 /* The table-lookup conv, and for 3x3 stride 1 the dense conv reading the
  * bits, against the reference conv of the unpacked spikes, from a random
  * spike map at a given firing rate. */
@@ -456,6 +490,14 @@ main (void)
       for (int f16 = 0; f16 < 2; f16++)
         test_lif (T, lif_shapes[i][0], lif_shapes[i][1], lif_shapes[i][2],
             f16);
+  test_upsample (1, 3, 300);    /* output rows of several spans */
+  /* Even sizes, widths across the 256-column chunks. */
+  const int32_t up2_shapes[][3] = { { 1, 2, 2 }, { 3, 4, 6 }, { 9, 2, 514 },
+    { 2, 6, 600 } };
+  for (size_t i = 0; i < sizeof up2_shapes / sizeof up2_shapes[0]; i++)
+    for (int f16 = 0; f16 < 2; f16++)
+      test_lif_up2 (2, up2_shapes[i][0], up2_shapes[i][1], up2_shapes[i][2],
+          f16);
   /* The spike convs of the network (3x3 s1, 3x3 s2, 1x1) with channel
    * counts around bytes and table vectors, widths around the segment and
    * its blocks of four pixels. */

@@ -148,6 +148,12 @@ uint64_t lif_bits_f32 (const float *in, uint8_t *spikes, void *v, bool f16,
 uint64_t lif_bits_f32_ref (const float *in, uint8_t *spikes, void *v,
     bool f16, int32_t T, int32_t c, int32_t h, int32_t w, float decay,
     float threshold);
+/* The same over the 2x bilinear upsampling of in [T][c][h/2][w/2] (h, w
+ * even), made as the neurons take it, not stored; its twin is
+ * upsample2x_bilinear_f32, then lif_bits_f32_ref. */
+uint64_t lif_bits_up2_f32 (const float *in, uint8_t *spikes, void *v,
+    bool f16, int32_t T, int32_t c, int32_t h, int32_t w, float decay,
+    float threshold, int32_t threads);
 /* A spike map as floats 0/1, [T][c][h][w]. */
 void spikes_unpack_f32 (const uint8_t *spikes, int32_t T, int32_t c,
     int32_t h, int32_t w, float *out, int32_t threads);
@@ -169,10 +175,14 @@ void conv_spike_lut_f32 (const esdnet_conv *cv, const uint8_t *spikes,
     int32_t T, int32_t h, int32_t w, float *out, size_t out_image,
     int32_t threads);
 
-/* Bilinear x2, align_corners = false: planes [p][h][w] -> [p][2h][2w],
- * 2w at most ESDNET_MAX_FRAME_WIDTH (the network upsamples into level 1). */
+/* Bilinear x2, align_corners = false: planes [p][h][w] -> [p][2h][2w]. */
 void upsample2x_bilinear_f32 (const float *in, int32_t planes, int32_t h,
     int32_t w, float *out, int32_t threads);
+/* Row y, columns x0 .. x0 + len - 1 (len <= UPSAMPLE_SPAN) of one plane
+ * [h][w] upsampled so: the same values, a span at a time. */
+#define UPSAMPLE_SPAN 256
+void upsample2x_span_f32 (const float *plane, int32_t h, int32_t w, int32_t y,
+    int32_t x0, int32_t len, float *out);
 
 /* Multi-dimensional attention of an SRB, fused with its residual:
  * x[t][k][p] += relu(MDA(z))[t][k][p] for z, x [T][c][h][w].

@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+/* A chunk is an upsampling span (UPSAMPLE_SPAN) at most. */
 #define LIF_CHUNK 256
 
 size_t
@@ -37,8 +38,10 @@ clear_border (uint8_t *plane, int32_t h, int32_t w, int32_t y)
   plane[(size_t) (y + 1) * stride + w + 1] = 0;
 }
 
-uint64_t
-lif_bits_f32 (const float *in, uint8_t *spikes, void *v, bool f16,
+/* in is [T][c][h][w], or with up2 [T][c][h/2][w/2], upsampled a chunk at
+ * a time as the neurons take it. */
+static uint64_t
+lif_bits (const float *in, bool up2, uint8_t *spikes, void *v, bool f16,
     int32_t T, int32_t c, int32_t h, int32_t w, float decay, float threshold,
     int32_t threads)
 {
@@ -50,7 +53,7 @@ lif_bits_f32 (const float *in, uint8_t *spikes, void *v, bool f16,
   for (int64_t task = 0; task < (int64_t) groups * h; task++) {
     const int32_t g = (int32_t) (task / h), y = (int32_t) (task % h);
     const int32_t nj = c - 8 * g < 8 ? c - 8 * g : 8;
-    float vbuf[2][8][LIF_CHUNK];
+    float vbuf[2][8][LIF_CHUNK], up[LIF_CHUNK];
     uint8_t bits[2][LIF_CHUNK];
     for (int32_t t = 0; t < T; t++)
       clear_border (spikes + ((size_t) t * groups + g) * plane, h, w, y);
@@ -72,10 +75,15 @@ lif_bits_f32 (const float *in, uint8_t *spikes, void *v, bool f16,
         for (int32_t j = 0; j < nj; j++) {
           const size_t ch = (size_t) 8 * g + j;
           const float *v_in = vbuf[(t + 1) & 1][j];
+          const float *current = in + ((size_t) t * c + ch) * hw + at;
+          if (up2) {
+            upsample2x_span_f32 (in + ((size_t) t * c + ch) * (hw / 4),
+                h / 2, w / 2, y, x0, len, up);
+            current = up;
+          }
           int fired = 0;
           esdnet_orc_lif_step_bits (vbuf[t & 1][j], bits[cur ^ 1], &fired,
-              v_in, in + ((size_t) t * c + ch) * hw + at, bits[cur], decay,
-              threshold, 1 << j, len);
+              v_in, current, bits[cur], decay, threshold, 1 << j, len);
           total += (uint64_t) fired;
           cur ^= 1;
         }
@@ -92,6 +100,24 @@ lif_bits_f32 (const float *in, uint8_t *spikes, void *v, bool f16,
     }
   }
   return total;
+}
+
+uint64_t
+lif_bits_f32 (const float *in, uint8_t *spikes, void *v, bool f16,
+    int32_t T, int32_t c, int32_t h, int32_t w, float decay, float threshold,
+    int32_t threads)
+{
+  return lif_bits (in, false, spikes, v, f16, T, c, h, w, decay, threshold,
+      threads);
+}
+
+uint64_t
+lif_bits_up2_f32 (const float *in, uint8_t *spikes, void *v, bool f16,
+    int32_t T, int32_t c, int32_t h, int32_t w, float decay, float threshold,
+    int32_t threads)
+{
+  return lif_bits (in, true, spikes, v, f16, T, c, h, w, decay, threshold,
+      threads);
 }
 
 void

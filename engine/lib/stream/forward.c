@@ -20,18 +20,19 @@ typedef struct {
 } pass;
 
 /* BN(conv(LIF(x))) for x [T][cv->c_in][h][w] into out, timestep t at
- * out + t * out_image: the LIF layer next in order, then the conv over its
- * spikes by table lookup or, where the layer has no tables, by the dense
- * kernel: straight from the bits for 3x3 stride 1, else unpacked. */
+ * out + t * out_image: the LIF layer next in order (with up2, over the 2x
+ * upsampling of x [T][cv->c_in][h/2][w/2]), then the conv over its spikes
+ * by table lookup or, where the layer has no tables, by the dense kernel:
+ * straight from the bits for 3x3 stride 1, else unpacked. */
 static void
-spike_conv_into (pass *p, const esdnet_conv *cv, const float *x, int32_t h,
-    int32_t w, float *out, size_t out_image)
+spike_conv_into (pass *p, const esdnet_conv *cv, const float *x, bool up2,
+    int32_t h, int32_t w, float *out, size_t out_image)
 {
   esdnet_stream *s = p->s;
   lif_layer *l = &s->lifs[p->next_lif++];
-  TIMED (s, ESDNET_WORK_LIF, l->spikes = lif_bits_f32 (x, s->spikes, l->v,
-          s->f16_membranes, p->T, cv->c_in, h, w, p->decay, p->threshold,
-          p->threads));
+  TIMED (s, ESDNET_WORK_LIF, l->spikes = (up2 ? lif_bits_up2_f32
+          : lif_bits_f32) (x, s->spikes, l->v, s->f16_membranes, p->T,
+          cv->c_in, h, w, p->decay, p->threshold, p->threads));
   if (cv->lut)
     TIMED (s, SPIKE, conv_spike_lut_f32 (cv, s->spikes, p->T, h, w, out,
             out_image, p->threads));
@@ -55,7 +56,7 @@ spike_conv (pass *p, const esdnet_conv *cv, const float *x, int32_t h,
 {
   /* Output size of a k x k conv with padding k / 2, k = 1 or 3. */
   const int32_t ho = (h - 1) / cv->stride + 1, wo = (w - 1) / cv->stride + 1;
-  spike_conv_into (p, cv, x, h, w, out, (size_t) cv->c_out * ho * wo);
+  spike_conv_into (p, cv, x, false, h, w, out, (size_t) cv->c_out * ho * wo);
 }
 
 /* Y = MDA(BN(conv(LIF(BN(conv(LIF(X)))))) + BN(conv(X))) + X, in place. */
@@ -80,17 +81,16 @@ level (pass *p, const esdnet_srb *blocks, int32_t n, float *x, int32_t h,
 }
 
 /* BN(conv(LIF(up2(X)))) for x [T][cv->c_in][h][w], then
- * cat(result, skip) into out [T][2 * c_out][2h][2w]: the conv writes its
- * half of each timestep in place. */
+ * cat(result, skip) into out [T][2 * c_out][2h][2w]: the LIF takes the
+ * upsampling as it goes and the conv writes its half of each timestep in
+ * place. */
 static void
 up_cat (pass *p, const esdnet_conv *cv, const float *x, int32_t h, int32_t w,
     const float *skip, float *out)
 {
   esdnet_stream *s = p->s;
   const size_t half = (size_t) cv->c_out * 4 * h * w;
-  TIMED (s, ESDNET_WORK_RESAMPLE, upsample2x_bilinear_f32 (x,
-          p->T * cv->c_in, h, w, s->acc, p->threads));
-  spike_conv_into (p, cv, s->acc, 2 * h, 2 * w, out, 2 * half);
+  spike_conv_into (p, cv, x, true, 2 * h, 2 * w, out, 2 * half);
   TIMED (s, ESDNET_WORK_RESAMPLE, for (int32_t t = 0; t < p->T; t++)
       memcpy (out + (2 * t + 1) * half, skip + t * half,
           half * sizeof (float)));
