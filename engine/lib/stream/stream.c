@@ -108,7 +108,8 @@ esdnet_membrane_precision_to_string (esdnet_membrane_precision p)
 }
 
 /* Real-valued MACs per frame: patch embedding (once), shortcut convs,
- * spatial-attention convs, refinement and output. */
+ * spatial-attention convs, refinement (its convs only where it has hidden
+ * units, refine.c) and output. */
 static double
 frame_macs (const esdnet_config *c, size_t hw1)
 {
@@ -122,7 +123,8 @@ frame_macs (const esdnet_config *c, size_t hw1)
     macs += c->dec_blocks[l] * (9.0 * dec_c * dec_c * T + 18.0) * lv[l];
   }
   const double cr = 2 * d, hr = (int32_t) (2 * c->dim) / c->refine_reduction;
-  macs += (9.0 * cr * cr + 18.0 * cr * hr + 27.0 * cr) * hw1;
+  macs += ((hr > 0 ? 9.0 * cr * cr : 0.0) + 18.0 * cr * hr + 27.0 * cr)
+      * hw1;
   return macs;
 }
 
