@@ -79,7 +79,7 @@ typedef union { orc_int64 i; double f; orc_int32 x2[2]; float x2f[2]; orc_int16 
 #ifndef DISABLE_ORC
 #include <orc/orc.h>
 #endif
-void esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, int * ORC_RESTRICT a1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const orc_uint8 * ORC_RESTRICT s3, float p1, float p2, int p3, int n);
+void esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const orc_uint8 * ORC_RESTRICT s3, float p1, float p2, int p3, int n);
 
 
 /* begin Orc C target preamble */
@@ -129,34 +129,27 @@ void esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT
 /* esdnet_orc_lif_step_bits */
 #ifdef DISABLE_ORC
 void
-esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, int * ORC_RESTRICT a1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const orc_uint8 * ORC_RESTRICT s3, float p1, float p2, int p3, int n){
+esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const orc_uint8 * ORC_RESTRICT s3, float p1, float p2, int p3, int n){
   int i;
   orc_union32 * ORC_RESTRICT ptr0;
   orc_int8 * ORC_RESTRICT ptr1;
   const orc_union32 * ORC_RESTRICT ptr4;
   const orc_union32 * ORC_RESTRICT ptr5;
   const orc_int8 * ORC_RESTRICT ptr6;
-  orc_union32 var12 =  { 0 };
   orc_union32 var37;
   orc_union32 var38;
   orc_union32 var39;
   orc_union32 var40;
   orc_union32 var41;
-#if defined(__APPLE__) && __GNUC__ == 4 && __GNUC_MINOR__ == 2 && defined (__i386__) 
-  volatile orc_union32 var42;
-#else
   orc_union32 var42;
-#endif
-  orc_union32 var43;
+  orc_int8 var43;
   orc_int8 var44;
-  orc_int8 var45;
+  orc_union32 var45;
   orc_union32 var46;
   orc_union32 var47;
   orc_union32 var48;
-  orc_union32 var49;
-  orc_union32 var50;
-  orc_union16 var51;
-  orc_int8 var52;
+  orc_union16 var49;
+  orc_int8 var50;
 
   ptr0 = (orc_union32 *)d1;
   ptr1 = (orc_int8 *)d2;
@@ -169,9 +162,7 @@ esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, 
     /* 5: loadpl */
     var40.f = p2;
     /* 9: loadpl */
-    var42.i = 0x00000001; /* 1 or 4.94066e-324f */
-    /* 12: loadpl */
-    var43.i = p3;
+    var42.i = p3;
 
   for (i = 0; i < n; i++) {
     /* 0: loadl */
@@ -184,7 +175,7 @@ esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, 
        _src1.i = ORC_DENORMAL(var37.i);
        _src2.i = ORC_DENORMAL(var38.i);
        _dest1.f = _src1.f * _src2.f;
-       var46.i = ORC_DENORMAL(_dest1.i);
+       var45.i = ORC_DENORMAL(_dest1.i);
     }
     /* 3: loadl */
     var39 = ptr5[i];
@@ -193,41 +184,36 @@ esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, 
        orc_union32 _src1;
        orc_union32 _src2;
        orc_union32 _dest1;
-       _src1.i = ORC_DENORMAL(var46.i);
+       _src1.i = ORC_DENORMAL(var45.i);
        _src2.i = ORC_DENORMAL(var39.i);
        _dest1.f = _src1.f + _src2.f;
-       var47.i = ORC_DENORMAL(_dest1.i);
+       var46.i = ORC_DENORMAL(_dest1.i);
     }
     /* 6: cmplef */
     {
        orc_union32 _src1;
        orc_union32 _src2;
        _src1.i = ORC_DENORMAL(var40.i);
-       _src2.i = ORC_DENORMAL(var47.i);
-       var48.i = (_src1.f <= _src2.f) ? (~0) : 0;
+       _src2.i = ORC_DENORMAL(var46.i);
+       var47.i = (_src1.f <= _src2.f) ? (~0) : 0;
     }
     /* 7: andnl */
-    var41.i = (~var48.i) & var47.i;
+    var41.i = (~var47.i) & var46.i;
     /* 8: storel */
     ptr0[i] = var41;
     /* 10: andl */
-    var49.i = var48.i & var42.i;
-    /* 11: accl */
-    var12.i = ((orc_uint32)var12.i) + ((orc_uint32)var49.i);
-    /* 13: andl */
-    var50.i = var48.i & var43.i;
-    /* 14: convlw */
-    var51.i = var50.i;
-    /* 15: convwb */
-    var52 = var51.i;
-    /* 16: loadb */
-    var44 = ptr6[i];
-    /* 17: orb */
-    var45 = var44 | var52;
-    /* 18: storeb */
-    ptr1[i] = var45;
+    var48.i = var47.i & var42.i;
+    /* 11: convlw */
+    var49.i = var48.i;
+    /* 12: convwb */
+    var50 = var49.i;
+    /* 13: loadb */
+    var43 = ptr6[i];
+    /* 14: orb */
+    var44 = var43 | var50;
+    /* 15: storeb */
+    ptr1[i] = var44;
   }
-  *a1 = var12.i;
 
 }
 
@@ -242,27 +228,20 @@ _backup_esdnet_orc_lif_step_bits (OrcExecutor * ORC_RESTRICT ex)
   const orc_union32 * ORC_RESTRICT ptr4;
   const orc_union32 * ORC_RESTRICT ptr5;
   const orc_int8 * ORC_RESTRICT ptr6;
-  orc_union32 var12 =  { 0 };
   orc_union32 var37;
   orc_union32 var38;
   orc_union32 var39;
   orc_union32 var40;
   orc_union32 var41;
-#if defined(__APPLE__) && __GNUC__ == 4 && __GNUC_MINOR__ == 2 && defined (__i386__) 
-  volatile orc_union32 var42;
-#else
   orc_union32 var42;
-#endif
-  orc_union32 var43;
+  orc_int8 var43;
   orc_int8 var44;
-  orc_int8 var45;
+  orc_union32 var45;
   orc_union32 var46;
   orc_union32 var47;
   orc_union32 var48;
-  orc_union32 var49;
-  orc_union32 var50;
-  orc_union16 var51;
-  orc_int8 var52;
+  orc_union16 var49;
+  orc_int8 var50;
 
   ptr0 = (orc_union32 *)ex->arrays[0];
   ptr1 = (orc_int8 *)ex->arrays[1];
@@ -275,9 +254,7 @@ _backup_esdnet_orc_lif_step_bits (OrcExecutor * ORC_RESTRICT ex)
     /* 5: loadpl */
     var40.i = ex->params[25];
     /* 9: loadpl */
-    var42.i = 0x00000001; /* 1 or 4.94066e-324f */
-    /* 12: loadpl */
-    var43.i = ex->params[26];
+    var42.i = ex->params[26];
 
   for (i = 0; i < n; i++) {
     /* 0: loadl */
@@ -290,7 +267,7 @@ _backup_esdnet_orc_lif_step_bits (OrcExecutor * ORC_RESTRICT ex)
        _src1.i = ORC_DENORMAL(var37.i);
        _src2.i = ORC_DENORMAL(var38.i);
        _dest1.f = _src1.f * _src2.f;
-       var46.i = ORC_DENORMAL(_dest1.i);
+       var45.i = ORC_DENORMAL(_dest1.i);
     }
     /* 3: loadl */
     var39 = ptr5[i];
@@ -299,46 +276,41 @@ _backup_esdnet_orc_lif_step_bits (OrcExecutor * ORC_RESTRICT ex)
        orc_union32 _src1;
        orc_union32 _src2;
        orc_union32 _dest1;
-       _src1.i = ORC_DENORMAL(var46.i);
+       _src1.i = ORC_DENORMAL(var45.i);
        _src2.i = ORC_DENORMAL(var39.i);
        _dest1.f = _src1.f + _src2.f;
-       var47.i = ORC_DENORMAL(_dest1.i);
+       var46.i = ORC_DENORMAL(_dest1.i);
     }
     /* 6: cmplef */
     {
        orc_union32 _src1;
        orc_union32 _src2;
        _src1.i = ORC_DENORMAL(var40.i);
-       _src2.i = ORC_DENORMAL(var47.i);
-       var48.i = (_src1.f <= _src2.f) ? (~0) : 0;
+       _src2.i = ORC_DENORMAL(var46.i);
+       var47.i = (_src1.f <= _src2.f) ? (~0) : 0;
     }
     /* 7: andnl */
-    var41.i = (~var48.i) & var47.i;
+    var41.i = (~var47.i) & var46.i;
     /* 8: storel */
     ptr0[i] = var41;
     /* 10: andl */
-    var49.i = var48.i & var42.i;
-    /* 11: accl */
-    var12.i = ((orc_uint32)var12.i) + ((orc_uint32)var49.i);
-    /* 13: andl */
-    var50.i = var48.i & var43.i;
-    /* 14: convlw */
-    var51.i = var50.i;
-    /* 15: convwb */
-    var52 = var51.i;
-    /* 16: loadb */
-    var44 = ptr6[i];
-    /* 17: orb */
-    var45 = var44 | var52;
-    /* 18: storeb */
-    ptr1[i] = var45;
+    var48.i = var47.i & var42.i;
+    /* 11: convlw */
+    var49.i = var48.i;
+    /* 12: convwb */
+    var50 = var49.i;
+    /* 13: loadb */
+    var43 = ptr6[i];
+    /* 14: orb */
+    var44 = var43 | var50;
+    /* 15: storeb */
+    ptr1[i] = var44;
   }
-  ex->accumulators[0] = var12.i;
 
 }
 
 void
-esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, int * ORC_RESTRICT a1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const orc_uint8 * ORC_RESTRICT s3, float p1, float p2, int p3, int n)
+esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const orc_uint8 * ORC_RESTRICT s3, float p1, float p2, int p3, int n)
 {
   OrcExecutor _ex, *ex = &_ex;
   static volatile int p_inited = 0;
@@ -354,11 +326,10 @@ esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, 
       static const orc_uint8 bc[] = {
         1, 9, 24, 101, 115, 100, 110, 101, 116, 95, 111, 114, 99, 95, 108, 105, 
         102, 95, 115, 116, 101, 112, 95, 98, 105, 116, 115, 11, 4, 4, 11, 1, 
-        1, 12, 4, 4, 12, 4, 4, 12, 1, 1, 13, 4, 14, 4, 1, 0, 
-        0, 0, 17, 4, 17, 4, 16, 4, 20, 4, 20, 4, 20, 4, 20, 2, 
-        20, 1, 202, 32, 4, 24, 200, 32, 32, 5, 209, 33, 25, 32, 107, 0, 
-        33, 32, 106, 34, 33, 16, 181, 12, 34, 106, 34, 33, 26, 163, 35, 34, 
-        157, 36, 35, 59, 1, 6, 36, 2, 0, 
+        1, 12, 4, 4, 12, 4, 4, 12, 1, 1, 17, 4, 17, 4, 16, 4, 
+        20, 4, 20, 4, 20, 4, 20, 2, 20, 1, 202, 32, 4, 24, 200, 32, 
+        32, 5, 209, 33, 25, 32, 107, 0, 33, 32, 106, 34, 33, 26, 163, 35, 
+        34, 157, 36, 35, 59, 1, 6, 36, 2, 0, 
       };
       p = orc_program_new_from_static_bytecode (bc);
       orc_program_set_backup_function (p, _backup_esdnet_orc_lif_step_bits);
@@ -371,8 +342,6 @@ esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, 
       orc_program_add_source (p, 4, "s1");
       orc_program_add_source (p, 4, "s2");
       orc_program_add_source (p, 1, "s3");
-      orc_program_add_accumulator (p, 4, "a1");
-      orc_program_add_constant (p, 4, 0x00000001, "c1");
       orc_program_add_parameter_float (p, 4, "p1");
       orc_program_add_parameter_float (p, 4, "p2");
       orc_program_add_parameter (p, 4, "p3");
@@ -386,8 +355,6 @@ esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, 
       orc_program_append_2 (p, "addf", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_S2, ORC_VAR_D1);
       orc_program_append_2 (p, "cmplef", 0, ORC_VAR_T2, ORC_VAR_P2, ORC_VAR_T1, ORC_VAR_D1);
       orc_program_append_2 (p, "andnl", 0, ORC_VAR_D1, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_D1);
-      orc_program_append_2 (p, "andl", 0, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_C1, ORC_VAR_D1);
-      orc_program_append_2 (p, "accl", 0, ORC_VAR_A1, ORC_VAR_T3, ORC_VAR_D1, ORC_VAR_D1);
       orc_program_append_2 (p, "andl", 0, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_P3, ORC_VAR_D1);
       orc_program_append_2 (p, "convlw", 0, ORC_VAR_T4, ORC_VAR_T3, ORC_VAR_D1, ORC_VAR_D1);
       orc_program_append_2 (p, "convwb", 0, ORC_VAR_T5, ORC_VAR_T4, ORC_VAR_D1, ORC_VAR_D1);
@@ -424,7 +391,6 @@ esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, 
 
   func = c->exec;
   func (ex);
-  *a1 = orc_executor_get_accumulator (ex, ORC_VAR_A1);
 }
 #endif
 

@@ -80,7 +80,7 @@ typedef union { orc_int64 i; double f; orc_int32 x2[2]; float x2f[2]; orc_int16 
 #endif
 #endif
 
-void esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, int * ORC_RESTRICT a1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const orc_uint8 * ORC_RESTRICT s3, float p1, float p2, int p3, int n);
+void esdnet_orc_lif_step_bits (float * ORC_RESTRICT d1, orc_uint8 * ORC_RESTRICT d2, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const orc_uint8 * ORC_RESTRICT s3, float p1, float p2, int p3, int n);
 
 #ifdef __cplusplus
 }

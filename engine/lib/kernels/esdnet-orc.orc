@@ -3,18 +3,17 @@
 
 # One LIF timestep of one channel, its spike packed as a bit:
 # h = v * decay + current; spike = h >= threshold; v_next = spike ? 0 : h
-# (hard reset); bits_out = bits_in | (spike ? bit : 0). fired counts spikes.
+# (hard reset); bits_out = bits_in | (spike ? bit : 0). The caller counts
+# the spikes from the packed bytes.
 .function esdnet_orc_lif_step_bits
 .dest 4 v_next float
 .dest 1 bits_out
 .source 4 v float
 .source 4 current float
 .source 1 bits_in
-.accumulator 4 fired int
 .floatparam 4 decay
 .floatparam 4 threshold
 .param 4 bit
-.const 4 c_one 1
 .temp 4 h
 .temp 4 mask
 .temp 4 b
@@ -25,8 +24,6 @@ mulf h, v, decay
 addf h, h, current
 cmplef mask, threshold, h
 andnl v_next, mask, h
-andl b, mask, c_one
-accl fired, b
 andl b, mask, bit
 convlw bw, b
 convwb bb, bw

@@ -38,6 +38,22 @@ clear_border (uint8_t *plane, int32_t h, int32_t w, int32_t y)
   plane[(size_t) (y + 1) * stride + w + 1] = 0;
 }
 
+/* Spikes in n packed bytes. */
+static uint64_t
+popcount_bytes (const uint8_t *b, int32_t n)
+{
+  uint64_t count = 0;
+  int32_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    memcpy (&word, b + i, sizeof word);
+    count += (uint64_t) __builtin_popcountll (word);
+  }
+  for (; i < n; i++)
+    count += (uint64_t) __builtin_popcount (b[i]);
+  return count;
+}
+
 /* in is [T][c][h][w], or with up2 [T][c][h/2][w/2], upsampled a chunk at
  * a time as the neurons take it. */
 static uint64_t
@@ -81,12 +97,11 @@ lif_bits (const float *in, bool up2, uint8_t *spikes, void *v, bool f16,
                 h / 2, w / 2, y, x0, len, up);
             current = up;
           }
-          int fired = 0;
-          esdnet_orc_lif_step_bits (vbuf[t & 1][j], bits[cur ^ 1], &fired,
-              v_in, current, bits[cur], decay, threshold, 1 << j, len);
-          total += (uint64_t) fired;
+          esdnet_orc_lif_step_bits (vbuf[t & 1][j], bits[cur ^ 1], v_in,
+              current, bits[cur], decay, threshold, 1 << j, len);
           cur ^= 1;
         }
+        total += popcount_bytes (bits[cur], len);
         memcpy (spikes + ((size_t) t * groups + g) * plane
             + (size_t) (y + 1) * (w + 2) + x0 + 1, bits[cur], (size_t) len);
       }
