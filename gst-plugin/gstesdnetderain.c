@@ -12,6 +12,8 @@
  * discontinuity, a gap, new caps or a new stream.
  *
  * Without model-location the element uses the model compiled into it.
+ * membrane-precision=f16 keeps the carried membranes in half the memory
+ * (a 1920x1080 stream of the built-in model: about 460 MB instead of 570).
  *
  * ## Example launch lines
  * |[
@@ -42,6 +44,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_esdnet_derain_debug);
 #define DEFAULT_N_THREADS 0
 #define DEFAULT_STRENGTH 1.0
 #define DEFAULT_POST_STATS 0
+#define DEFAULT_MEMBRANE_PRECISION GST_ESDNET_MEMBRANES_F32
 
 
 enum
@@ -53,6 +56,7 @@ enum
   PROP_N_THREADS,
   PROP_STRENGTH,
   PROP_POST_STATS,
+  PROP_MEMBRANE_PRECISION,
 };
 
 #define VIDEO_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, " \
@@ -89,6 +93,25 @@ gst_esdnet_temporal_mode_get_type (void)
   };
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstEsdnetTemporalMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_esdnet_membrane_precision_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_ESDNET_MEMBRANES_F32,
+        "32-bit float membranes (the reference's values)", "f32"},
+    {GST_ESDNET_MEMBRANES_F16,
+          "16-bit float membranes between frames (half the memory; in carry "
+          "mode a few spikes differ from f32)", "f16"},
+    {0, NULL, NULL},
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstEsdnetMembranePrecision", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -163,6 +186,13 @@ gst_esdnet_derain_class_init (GstEsdnetDerainClass * klass)
           "(0 = never)", 0, G_MAXUINT, DEFAULT_POST_STATS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MEMBRANE_PRECISION,
+      g_param_spec_enum ("membrane-precision", "Membrane precision",
+          "How neuron membranes are kept between frames: f16 needs half the "
+          "memory of f32 and differs from it by a few spikes in carry mode",
+          GST_TYPE_ESDNET_MEMBRANE_PRECISION, DEFAULT_MEMBRANE_PRECISION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   gst_element_class_set_static_metadata (element_class,
       "ESDNet deraining filter", "Filter/Effect/Video",
@@ -183,6 +213,7 @@ gst_esdnet_derain_class_init (GstEsdnetDerainClass * klass)
       GST_DEBUG_FUNCPTR (gst_esdnet_derain_transform_frame);
 
   gst_type_mark_as_plugin_api (GST_TYPE_ESDNET_TEMPORAL_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_ESDNET_MEMBRANE_PRECISION, 0);
 }
 
 static void
@@ -194,6 +225,7 @@ gst_esdnet_derain_init (GstEsdnetDerain * self)
   self->n_threads = DEFAULT_N_THREADS;
   self->strength = DEFAULT_STRENGTH;
   self->post_stats = DEFAULT_POST_STATS;
+  self->membrane_precision = DEFAULT_MEMBRANE_PRECISION;
   gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);
 }
 
@@ -223,6 +255,9 @@ gst_esdnet_derain_set_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_STATS:
       self->post_stats = g_value_get_uint (value);
+      break;
+    case PROP_MEMBRANE_PRECISION:
+      self->membrane_precision = g_value_get_enum (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -256,6 +291,9 @@ gst_esdnet_derain_get_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_STATS:
       g_value_set_uint (value, self->post_stats);
+      break;
+    case PROP_MEMBRANE_PRECISION:
+      g_value_set_enum (value, self->membrane_precision);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -410,6 +448,7 @@ gst_esdnet_derain_set_info (GstVideoFilter * filter, GstCaps * incaps,
 
   GST_OBJECT_LOCK (self);
   params.num_threads = (int32_t) self->n_threads;
+  params.membranes = (esdnet_membrane_precision) self->membrane_precision;
   GST_OBJECT_UNLOCK (self);
 
   free_format_state (self);

@@ -29,6 +29,20 @@ typedef enum {
 #define GST_TYPE_ESDNET_TEMPORAL_MODE (gst_esdnet_temporal_mode_get_type ())
 GType gst_esdnet_temporal_mode_get_type (void);
 
+/**
+ * GstEsdnetMembranePrecision:
+ * @GST_ESDNET_MEMBRANES_F32: membranes kept as 32-bit floats (the reference's values)
+ * @GST_ESDNET_MEMBRANES_F16: membranes kept between frames as 16-bit floats
+ */
+typedef enum {
+  GST_ESDNET_MEMBRANES_F32 = ESDNET_MEMBRANES_F32,
+  GST_ESDNET_MEMBRANES_F16 = ESDNET_MEMBRANES_F16,
+} GstEsdnetMembranePrecision;
+
+#define GST_TYPE_ESDNET_MEMBRANE_PRECISION \
+    (gst_esdnet_membrane_precision_get_type ())
+GType gst_esdnet_membrane_precision_get_type (void);
+
 /* How a negotiated format reaches the engine's interleaved RGB. */
 typedef enum {
   ESDNET_PATH_DIRECT,     /* R, G, B at bytes 0..2: the frame itself */
@@ -45,6 +59,7 @@ struct _GstEsdnetDerain {
   guint n_threads;
   gdouble strength;
   guint post_stats;
+  GstEsdnetMembranePrecision membrane_precision;
   gboolean reset_pending;     /* set by events and flags, taken per frame */
 
   /* Streaming state: only touched from the streaming thread and state

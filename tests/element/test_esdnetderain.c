@@ -219,13 +219,15 @@ typedef struct
 } Engine;
 
 static Engine *
-engine_new (const gchar * path, gint width, gint height)
+engine_new (const gchar * path, gint width, gint height,
+    esdnet_membrane_precision membranes)
 {
   Engine *e = g_new0 (Engine, 1);
   esdnet_stream_params params = esdnet_stream_default_params ();
   esdnet_error err;
 
   params.num_threads = 1;
+  params.membranes = membranes;
   e->model = esdnet_model_load_from_file (path, &err);
   fail_unless (e->model != NULL, "%s", err.message);
   e->stream = esdnet_stream_create (e->model, width, height, &params, &err);
@@ -364,13 +366,14 @@ GST_END_TEST;
 /* -------------------------------------------------- output = the engine */
 
 static void
-check_against_engine (const gchar * model, gboolean use_builtin,
-    gint mode, gint width, gint height, gint frames)
+check_against_engine_with (const gchar * model, gboolean use_builtin,
+    gint mode, gint width, gint height, gint frames,
+    esdnet_membrane_precision membranes)
 {
   GRand *rng = g_rand_new_with_seed (width * 1000 + height + mode);
   GstHarness *h = harness_new (use_builtin ? NULL : model,
-      "temporal-mode", mode, NULL);
-  Engine *e = engine_new (model, width, height);
+      "temporal-mode", mode, "membrane-precision", membranes, NULL);
+  Engine *e = engine_new (model, width, height, membranes);
 
   gst_harness_set_src_caps (h, caps_new (GST_VIDEO_FORMAT_RGB, width,
           height));
@@ -390,6 +393,14 @@ check_against_engine (const gchar * model, gboolean use_builtin,
   g_rand_free (rng);
 }
 
+static void
+check_against_engine (const gchar * model, gboolean use_builtin,
+    gint mode, gint width, gint height, gint frames)
+{
+  check_against_engine_with (model, use_builtin, mode, width, height, frames,
+      ESDNET_MEMBRANES_F32);
+}
+
 GST_START_TEST (test_engine_output_reset)
 {
   check_against_engine (SMALL_MODEL, FALSE, MODE_RESET, 16, 12, 3);
@@ -402,6 +413,36 @@ GST_START_TEST (test_engine_output_carry)
 {
   check_against_engine (SMALL_MODEL, FALSE, MODE_CARRY, 16, 12, 3);
   check_against_engine (D16_MODEL, FALSE, MODE_CARRY, 13, 10, 3);
+}
+
+GST_END_TEST;
+
+/* membrane-precision reaches the engine: the element's f16 output is the
+ * engine's f16 output, which (on these frames) is not the f32 one. */
+GST_START_TEST (test_engine_output_carry_f16)
+{
+  const gint width = 40, height = 32, frames = 4;
+  GRand *rng = g_rand_new_with_seed (16);
+  Engine *f32 = engine_new (D16_MODEL, width, height, ESDNET_MEMBRANES_F32);
+  Engine *f16 = engine_new (D16_MODEL, width, height, ESDNET_MEMBRANES_F16);
+  gint differing = 0;
+
+  for (gint i = 0; i < frames; i++) {
+    GstBuffer *in = random_frame (GST_VIDEO_FORMAT_RGB, width, height, rng);
+    GstBuffer *a = engine_process (f32, in, ESDNET_TEMPORAL_CARRY);
+    GstBuffer *b = engine_process (f16, in, ESDNET_TEMPORAL_CARRY);
+
+    differing += frames_differ (&f32->info, a, b) > 0;
+    gst_buffer_unref (in);
+    gst_buffer_unref (a);
+    gst_buffer_unref (b);
+  }
+  engine_free (f32);
+  engine_free (f16);
+  g_rand_free (rng);
+  fail_unless (differing > 0, "f16 and f32 membranes gave the same frames");
+  check_against_engine_with (D16_MODEL, FALSE, MODE_CARRY, width, height,
+      frames, ESDNET_MEMBRANES_F16);
 }
 
 GST_END_TEST;
@@ -1331,6 +1372,7 @@ esdnetderain_suite (void)
   tc = tcase_create ("engine");
   tcase_add_test (tc, test_engine_output_reset);
   tcase_add_test (tc, test_engine_output_carry);
+  tcase_add_test (tc, test_engine_output_carry_f16);
   tcase_add_test (tc, test_builtin_model);
   suite_add_tcase (s, tc);
 
