@@ -17,6 +17,7 @@ frame (a PNG of noise), start-up included.
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -64,6 +65,8 @@ def main():
     p.add_argument("--ffmpeg-peer", metavar="MODEL",
                    help="also time FFmpeg's derain filter with this native model")
     args = p.parse_args()
+    if args.ffmpeg_peer and not shutil.which("ffmpeg"):
+        p.error("--ffmpeg-peer needs the ffmpeg program (Debian package ffmpeg)")
     sizes = args.size or ["320x180", "640x360"]
     threads = args.threads or [1, 2]
 
