@@ -16,23 +16,12 @@ import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from case_runner import Failure, Skip, check, run_case  # noqa: E402
+
 ESDNET, MODEL, GST_LAUNCH = sys.argv[2:5]
-
-
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    """The case cannot run here (meson's exit status 77)."""
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
 
 
 def run(*args, env=None):
@@ -558,12 +547,4 @@ CASES = {f.__name__: f for f in (derain_png, builtin_model, derain_jpeg, derain_
                                   video_errors)}
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory(prefix="esdnet-cli-") as tmp:
-        try:
-            CASES[sys.argv[1]](tmp)
-        except Failure as e:
-            print(f"FAIL: {e}", file=sys.stderr)
-            sys.exit(1)
-        except Skip as e:
-            print(f"SKIP: {e}", file=sys.stderr)
-            sys.exit(77)
+    run_case(CASES, "esdnet-cli-")

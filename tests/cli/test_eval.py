@@ -9,10 +9,8 @@ absent.
 
 import json
 import os
-import sys
-import tempfile
 
-from test_cli import Failure, check, make_images, run, run_ok, MODEL
+from test_cli import Skip, check, make_images, run, run_case, run_ok, MODEL
 
 RAIN100L = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                         "..", "shared", "data", "rain100l")
@@ -52,7 +50,7 @@ def eval_pairs(tmp):
 def eval_rain100l(tmp):
     """The metric against the published figure for Rain100L's rainy inputs."""
     if not os.path.isdir(RAIN100L):
-        sys.exit(77)
+        raise Skip(f"{RAIN100L} is absent")
     r = json.loads(run_ok("eval", "--input-only", "--json", "--crop", "0",
                           os.path.join(RAIN100L, "rain"), os.path.join(RAIN100L, "clean")))
     check(r["images"] == 100 and abs(r["rainy"]["psnr"] - 26.90) < 0.01
@@ -61,10 +59,4 @@ def eval_rain100l(tmp):
 
 
 if __name__ == "__main__":
-    cases = {f.__name__: f for f in (eval_pairs, eval_rain100l)}
-    with tempfile.TemporaryDirectory(prefix="esdnet-eval-") as tmp:
-        try:
-            cases[sys.argv[1]](tmp)
-        except Failure as e:
-            print(f"FAIL: {e}", file=sys.stderr)
-            sys.exit(1)
+    run_case({f.__name__: f for f in (eval_pairs, eval_rain100l)}, "esdnet-eval-")

@@ -10,18 +10,11 @@ build's plugin.
 import os
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from case_runner import check, run_case  # noqa: E402
 
 EXAMPLES, ESDNET, EMBED, GST_LAUNCH = sys.argv[2:6]
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
 
 
 def run(args, env=None):
@@ -108,9 +101,4 @@ def embed(tmp):
 CASES = {f.__name__: f for f in (camera, dashcam_batch, embed)}
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory(prefix="esdnet-examples-") as tmp:
-        try:
-            CASES[sys.argv[1]](tmp)
-        except Failure as e:
-            print(f"FAIL: {e}", file=sys.stderr)
-            sys.exit(1)
+    run_case(CASES, "esdnet-examples-")
