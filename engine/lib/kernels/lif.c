@@ -7,8 +7,10 @@
  * plain twin. A task owns one row of one channel group and walks it in
  * chunks through all T timesteps: the eight membranes (widened from
  * binary16 on entry and narrowed on exit where the stream keeps them so)
- * ping-pong between two small float buffers and the bytes between two others, so that no ORC source
- * aliases its destination.
+ * ping-pong between two small float buffers and the bytes between two
+ * others, so that no ORC source aliases its destination. Spikes are
+ * counted from the finished bytes. After an upsampling the input of a
+ * chunk is made on the spot (lif_bits_up2_f32).
  */
 #include "kernels.h"
 #include "esdnet-orc.h"
@@ -90,13 +92,12 @@ lif_bits (const float *in, bool up2, uint8_t *spikes, void *v, bool f16,
         memset (bits[0], 0, (size_t) len);
         for (int32_t j = 0; j < nj; j++) {
           const size_t ch = (size_t) 8 * g + j;
-          const float *v_in = vbuf[(t + 1) & 1][j];
-          const float *current = in + ((size_t) t * c + ch) * hw + at;
-          if (up2) {
+          const float *v_in = vbuf[(t + 1) & 1][j], *current = up;
+          if (up2)
             upsample2x_span_f32 (in + ((size_t) t * c + ch) * (hw / 4),
                 h / 2, w / 2, y, x0, len, up);
-            current = up;
-          }
+          else
+            current = in + ((size_t) t * c + ch) * hw + at;
           esdnet_orc_lif_step_bits (vbuf[t & 1][j], bits[cur ^ 1], v_in,
               current, bits[cur], decay, threshold, 1 << j, len);
           cur ^= 1;
@@ -107,10 +108,11 @@ lif_bits (const float *in, bool up2, uint8_t *spikes, void *v, bool f16,
       }
       for (int32_t j = 0; j < nj; j++) {
         const size_t i = ((size_t) 8 * g + j) * hw + at;
+        const float *last = vbuf[(T - 1) & 1][j];
         if (f16)
-          f32_to_f16_n (vbuf[(T - 1) & 1][j], (uint16_t *) v + i, (size_t) len);
+          f32_to_f16_n (last, (uint16_t *) v + i, (size_t) len);
         else
-          memcpy ((float *) v + i, vbuf[(T - 1) & 1][j], len * sizeof (float));
+          memcpy ((float *) v + i, last, len * sizeof (float));
       }
     }
   }
