@@ -40,12 +40,15 @@ spike_conv_into (pass *p, const esdnet_conv *cv, const float *x, bool up2,
     TIMED (s, SPIKE, conv3x3_spikes_f32 (cv, s->spikes, p->T, h, w, out,
             out_image, p->threads));
   else {
+    /* Output size of a k x k conv with padding k / 2, k = 1 or 3. */
+    const int32_t ho = (h - 1) / cv->stride + 1, wo = (w - 1) / cv->stride + 1;
     const size_t in_image = (size_t) cv->c_in * h * w;
+    const bool packed_out = out_image == (size_t) cv->c_out * ho * wo;
     TIMED (s, SPIKE, spikes_unpack_f32 (s->spikes, p->T, cv->c_in, h, w,
             s->spk, p->threads);
-        for (int32_t t = 0; t < p->T; t++)
-          conv2d_f32 (cv, s->spk + t * in_image, 1, h, w, out + t * out_image,
-              false, p->threads));
+        for (int32_t t = 0; t < (packed_out ? 1 : p->T); t++)
+          conv2d_f32 (cv, s->spk + t * in_image, packed_out ? p->T : 1, h, w,
+              out + t * out_image, false, p->threads));
   }
 }
 
@@ -54,7 +57,6 @@ static void
 spike_conv (pass *p, const esdnet_conv *cv, const float *x, int32_t h,
     int32_t w, float *out)
 {
-  /* Output size of a k x k conv with padding k / 2, k = 1 or 3. */
   const int32_t ho = (h - 1) / cv->stride + 1, wo = (w - 1) / cv->stride + 1;
   spike_conv_into (p, cv, x, false, h, w, out, (size_t) cv->c_out * ho * wo);
 }
