@@ -201,7 +201,7 @@ size_t frb_tmp_floats (const esdnet_frb *r, int32_t h, int32_t w);
 void frb_f32 (const esdnet_frb *r, const float *f, int32_t h, int32_t w,
     float *out, float *tmp, int32_t threads);
 
-/* Mean over T of [T][n] into [n]. */
+/* Mean over T of [T][n] into [n]; out may be in (its first row). */
 void mean_t_f32 (const float *in, int32_t T, size_t n, float *out,
     int32_t threads);
 

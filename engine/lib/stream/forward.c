@@ -61,16 +61,18 @@ spike_conv (pass *p, const esdnet_conv *cv, const float *x, int32_t h,
   spike_conv_into (p, cv, x, false, h, w, out, (size_t) cv->c_out * ho * wo);
 }
 
-/* Y = MDA(BN(conv(LIF(BN(conv(LIF(X)))))) + BN(conv(X))) + X, in place. */
+/* Y = MDA(BN(conv(LIF(BN(conv(LIF(X)))))) + BN(conv(X))) + X, in place.
+ * Both convs write s->acc: a spike conv reads only the spike map its LIF
+ * has made, so its input tensor is free by the time it writes. */
 static void
 srb (pass *p, const esdnet_srb *b, float *x, int32_t h, int32_t w)
 {
   esdnet_stream *s = p->s;
   spike_conv (p, &b->conv_a, x, h, w, s->acc);
-  spike_conv (p, &b->conv_b, s->acc, h, w, s->acc2);
-  TIMED (s, DENSE, conv2d_f32 (&b->shortcut, x, p->T, h, w, s->acc2, true,
+  spike_conv (p, &b->conv_b, s->acc, h, w, s->acc);
+  TIMED (s, DENSE, conv2d_f32 (&b->shortcut, x, p->T, h, w, s->acc, true,
           p->threads));
-  TIMED (s, ESDNET_WORK_ATTENTION, mda_residual_f32 (b, p->T, h, w, s->acc2,
+  TIMED (s, ESDNET_WORK_ATTENTION, mda_residual_f32 (b, p->T, h, w, s->acc,
           x, s->mda_scratch, p->threads));
 }
 
@@ -130,8 +132,9 @@ esdnet_forward (esdnet_stream *s)
   up_cat (&p, &m->up2_1, s->d2, h2, w2, s->e1, s->d1);
   level (&p, m->dec[0], c->dec_blocks[0], s->d1, h1, w1);
 
-  /* The tail runs in the scratch buffers, free once the decoder is done. */
-  float *f = s->acc2, *refined = s->acc, *frb_tmp = refined + 2 * d * hw1;
+  /* The mean over T goes into D1's first timestep; the refinement runs in
+   * the scratch buffer, free once the decoder is done. */
+  float *f = s->d1, *refined = s->acc, *frb_tmp = refined + 2 * d * hw1;
   TIMED (s, ESDNET_WORK_RESAMPLE, mean_t_f32 (s->d1, T, (size_t) 2 * d * hw1,
           f, s->threads));
   TIMED (s, ESDNET_WORK_REFINE, frb_f32 (&m->refine, f, h1, w1, refined,

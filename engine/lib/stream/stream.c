@@ -133,7 +133,7 @@ typedef struct {
   size_t bytes;
 } buffer_spec;
 
-#define N_BUFFERS 13
+#define N_BUFFERS 12
 #define LUMA_STEP 4
 #define BUF(name, count) { (void **) &s->name, (count) * sizeof *s->name }
 
@@ -169,7 +169,6 @@ buffer_specs (esdnet_stream *s, buffer_spec b[N_BUFFERS])
     BUF (spk, m->spike_floats ? T * 2 * d * hw1 : 0),
     BUF (acc, max_size (T * 2 * d * hw1, 2 * d * hw1
             + frb_tmp_floats (&m->refine, s->hp, s->wp))),
-    BUF (acc2, T * 2 * d * hw1),
     BUF (mda_scratch, mda_scratch_floats (Ti, 4 * di, s->wp,
             s->scratch_threads)),
     BUF (luma_prev, s->luma_len),

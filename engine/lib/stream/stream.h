@@ -39,9 +39,9 @@ struct esdnet_stream {
   uint8_t *spikes;            /* spike map of the LIF layer being run */
   float *spk;                 /* the same unpacked, for convs without
                                * tables (model->spike_floats only) */
-  float *acc, *acc2;          /* scratch, [2d] at level 1: enough anywhere;
-                               * after the decoder they hold the
-                               * refinement's tensors (forward.c) */
+  float *acc;                 /* scratch, [T][2d] at level 1: enough for
+                               * any block; after the decoder it holds
+                               * the refinement's tensors (forward.c) */
   float *mda_scratch;
 
   /* Scene cuts: luma of the previous frame on a 4-pixel grid. */
