@@ -95,6 +95,9 @@ def build_parser():
     g.add_argument("--temporal-weight", type=float, default=0.0,
                    help="carry: weight of the flicker loss, mean |change of the output - "
                         "change of the target| between consecutive frames")
+    g.add_argument("--rest-weight", type=float, default=1.0,
+                   help="carry: weight of the sequence's first frame, the one that starts "
+                        "from rest, against 1 for each carried frame (reset mode's share)")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--val-every", type=int, default=500, help="validate every N steps (and at the end)")
     g = p.add_argument_group("session")
@@ -245,24 +248,28 @@ def train_step(model, batch, criterion, optimizer, scheduler, args, device):
     else:
         # Truncated backpropagation through time: the membranes carry across all
         # frames of the sequence, gradients only within a window of seq_len frames.
-        # The loss is the mean over frames (gradients accumulate window by window).
-        # The flicker term compares each frame's change with the target's; across
-        # a window boundary the previous output is a constant.
+        # The loss is the weighted mean over frames (gradients accumulate window
+        # by window); --rest-weight sets how much the frame from rest counts, so
+        # one model can serve reset mode too. The flicker term compares each
+        # frame's change with the target's; across a window boundary the previous
+        # output is a constant.
         frames = rain.shape[1]
+        total = args.rest_weight + frames - 1
         loss = psnr = 0.0
         previous = None
         for start in range(0, frames, args.seq_len):
             window = 0.0
             for f in range(start, min(frames, start + args.seq_len)):
                 output = model(rain[:, f])
-                window = window + criterion(output, clean[:, f])
+                weight = args.rest_weight if f == 0 else 1.0
+                window = window + weight * criterion(output, clean[:, f])
                 if args.temporal_weight > 0 and previous is not None:
                     change = (output - previous) - (clean[:, f] - clean[:, f - 1])
                     window = window + args.temporal_weight * change.abs().mean()
                 previous = output
                 psnr += batch_psnr(output, clean[:, f]) / frames
-            (window / frames).backward()
-            loss += window.item() / frames
+            (window / total).backward()
+            loss += window.item() / total
             model.detach_state()
             previous = previous.detach()
     model.reset_state()  # frees the last graph held by the membranes
@@ -352,6 +359,8 @@ class Trainer:
         elif os.path.exists(self.last_path):
             parser.error(f"run {args.name} exists: pass --resume to continue it, or another --name")
         args.data = args.data or ["synth"]
+        if args.rest_weight <= 0:
+            parser.error(f"--rest-weight {args.rest_weight}: must be above 0")
         self.args = args
         os.makedirs(self.run_dir, exist_ok=True)
         self.log = log = Log(os.path.join(self.run_dir, "log.txt"))
