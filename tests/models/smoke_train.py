@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Smoke test of models/train.py: a tiny model trains 3 steps, resumes for 2 more,
 matches an uninterrupted 5-step run, exports a model file that loads (and, with
---esdnet, that the C engine describes and runs), and trains 2 steps in carry mode.
+--esdnet, that the C engine describes and runs), and trains 2 steps in carry mode;
+checks that a carry step weights the frame from rest by --rest-weight.
 
     /usr/bin/python3 tests/models/smoke_train.py [--esdnet PATH]
 
@@ -25,6 +26,9 @@ except ImportError as e:
     sys.exit(77)
 
 import data  # noqa: E402
+import train as train_py  # noqa: E402
+from esdnet import ESDNet  # noqa: E402
+from losses import Loss  # noqa: E402
 from modelfile import load_model  # noqa: E402
 from synthrain import add_rain  # noqa: E402
 from test_data import smooth_image, write  # noqa: E402
@@ -48,6 +52,29 @@ def make_data(tmp):
         clean = smooth_image(rng, 44, 60)
         for sub, image in (("clean", clean), ("rain", add_rain(clean, rng))):
             write(os.path.join(tmp, "val", sub, f"{i}.png"), image)
+
+
+def check_rest_weight():
+    """A carry step's loss is (W * L0 + L1 + ... ) / (W + frames - 1), where L0 is the
+    loss of the first frame (from rest) and W is --rest-weight."""
+    torch.manual_seed(0)
+    model = ESDNet(dim=2, enc_blocks=(1, 1, 1), dec_blocks=(1, 1, 1), timesteps=2)
+    # The output conv starts at zero: give the network something to say.
+    torch.nn.init.normal_(model.output[0].weight, std=0.1)
+    rain, clean = torch.rand(2, 4, 3, 16, 16), torch.rand(2, 4, 3, 16, 16)
+    criterion = Loss("l1")
+    model.reset_state()
+    with torch.no_grad():
+        per_frame = [criterion(model(rain[:, f]), clean[:, f]).item() for f in range(4)]
+    for weight in (1.0, 3.0):
+        args = argparse.Namespace(temporal="carry", seq_len=2, rest_weight=weight,
+                                  temporal_weight=0.0, grad_clip=0.0)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+        loss, _ = train_py.train_step(model, (rain, clean), criterion, optimizer, scheduler,
+                                      args, torch.device("cpu"))
+        expected = (weight * per_frame[0] + sum(per_frame[1:])) / (weight + 3)
+        assert abs(loss - expected) < 1e-5, f"--rest-weight {weight}: loss {loss}, expected {expected}"
 
 
 def main():
@@ -92,6 +119,7 @@ def main():
         train(tmp, "--name", "carry", *TINY, "--steps", "2", "--temporal", "carry",
               "--seq-len", "2", "--windows", "2", "--val", "none")
         assert torch.load(os.path.join(tmp, "runs", "carry", "last.pt"))["step"] == 2
+    check_rest_weight()
     print("1 passed, 0 failed")
 
 
