@@ -74,13 +74,25 @@ conv2d_pack (const esdnet_conv *cv, float *packed)
   }
 #define ACC_TAPS(o) TAPS (acc##o, ka, o)
 #define BCC_TAPS(o) TAPS (bcc##o, kb, o)
+/* A whole vector is stored as one: the element loop, which the last
+ * vector of a row needs, compiles to a call of memcpy that spills every
+ * sum around it. */
 #define STORE(sum, row, o) \
   if (o < n_oc) { \
     float *dst = out + (size_t) (oc0 + o) * hw + (size_t) (row) * w + x0; \
-    float sums[VW]; \
-    memcpy (sums, &sum, sizeof sums); \
-    for (int32_t i = 0; i < n; i++) \
-      dst[i] = accumulate ? dst[i] + sums[i] : sums[i]; \
+    if (n == VW) { \
+      if (accumulate) { \
+        v16f prev_; \
+        LOAD16 (prev_, dst); \
+        sum += prev_; \
+      } \
+      memcpy (dst, &sum, sizeof sum); \
+    } else { \
+      float sums[VW]; \
+      memcpy (sums, &sum, sizeof sums); \
+      for (int32_t i = 0; i < n; i++) \
+        dst[i] = accumulate ? dst[i] + sums[i] : sums[i]; \
+    } \
   }
 #define ACC_STORE(o) STORE (acc##o, y, o)
 #define BCC_STORE(o) STORE (bcc##o, y + 1, o)
