@@ -195,15 +195,12 @@ void mda_residual_f32 (const esdnet_srb *b, int32_t T, int32_t h, int32_t w,
 void mda_residual_f32_ref (const esdnet_srb *b, int32_t T, int32_t h,
     int32_t w, const float *z, float *x);
 
-/* Feature refinement FRB(f) for f [c][h][w]; result into out [c][h][w].
+/* Feature refinement FRB(f) of f, the mean over T of d [T][c][h][w];
+ * result into out [c][h][w]. May overwrite d's first timestep with f.
  * tmp needs frb_tmp_floats() floats. */
 size_t frb_tmp_floats (const esdnet_frb *r, int32_t h, int32_t w);
-void frb_f32 (const esdnet_frb *r, const float *f, int32_t h, int32_t w,
-    float *out, float *tmp, int32_t threads);
-
-/* Mean over T of [T][n] into [n]; out may be in (its first row). */
-void mean_t_f32 (const float *in, int32_t T, size_t n, float *out,
-    int32_t threads);
+void frb_f32 (const esdnet_frb *r, float *d, int32_t T, int32_t h,
+    int32_t w, float *out, float *tmp, int32_t threads);
 
 /* Interleaved u8 RGB (3 or 4 bytes a pixel) to planar [3][hp][wp] floats in
  * [0, 1], replicating the last column and row into the padding. */

@@ -132,13 +132,11 @@ esdnet_forward (esdnet_stream *s)
   up_cat (&p, &m->up2_1, s->d2, h2, w2, s->e1, s->d1);
   level (&p, m->dec[0], c->dec_blocks[0], s->d1, h1, w1);
 
-  /* The mean over T goes into D1's first timestep; the refinement runs in
-   * the scratch buffer, free once the decoder is done. */
-  float *f = s->d1, *refined = s->acc, *frb_tmp = refined + 2 * d * hw1;
-  TIMED (s, ESDNET_WORK_RESAMPLE, mean_t_f32 (s->d1, T, (size_t) 2 * d * hw1,
-          f, s->threads));
-  TIMED (s, ESDNET_WORK_REFINE, frb_f32 (&m->refine, f, h1, w1, refined,
-          frb_tmp, s->threads));
+  /* The refinement of D1's mean over T runs in the scratch buffer, free
+   * once the decoder is done. */
+  float *refined = s->acc, *frb_tmp = refined + 2 * d * hw1;
+  TIMED (s, ESDNET_WORK_REFINE, frb_f32 (&m->refine, s->d1, T, h1, w1,
+          refined, frb_tmp, s->threads));
   /* The output conv adds the residual onto the input image in place. */
   TIMED (s, DENSE, conv2d_f32 (&m->output, refined, 1, h1, w1, s->x, true,
           s->threads));
