@@ -5,7 +5,8 @@ same size, all measured in one run; prints Markdown.
 
     scripts/bench.py --esdnet build/engine/cli/esdnet --model NAME=FILE ...
         [--size 320x180 --size 640x360] [--threads 1 --threads 2]
-        [--frames 3] [--temporal reset] [--no-torch]
+        [--frames 3] [--temporal reset --temporal carry] [--membranes f32]
+        [--no-torch] [--shares]
         [--ffmpeg-peer ../shared/peers/ffmpeg-derain-can.model]
 
 Rows alternate engine and peers per configuration so that machine load
@@ -15,6 +16,7 @@ frame (a PNG of noise), start-up included.
 """
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -26,6 +28,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REFERENCE = os.path.join(HERE, "..", "models", "bench_reference.py")
+# The kinds of work whose time shares --shares prints (esdnet bench --json).
+SHARES = ("spike conv", "dense conv", "lif", "attention", "resample", "refine")
 
 
 def run_json(cmd):
@@ -60,8 +64,12 @@ def main():
     p.add_argument("--threads", action="append", type=int)
     p.add_argument("--frames", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--temporal", default="reset")
+    p.add_argument("--temporal", action="append", choices=("reset", "carry"))
+    p.add_argument("--membranes", default="f32", choices=("f32", "f16"))
     p.add_argument("--no-torch", action="store_true")
+    p.add_argument("--shares", action="store_true",
+                   help="also the fastest frame, the time share per kind of work and the "
+                        "kernels' throughput")
     p.add_argument("--ffmpeg-peer", metavar="MODEL",
                    help="also time FFmpeg's derain filter with this native model")
     args = p.parse_args()
@@ -69,29 +77,40 @@ def main():
         p.error("--ffmpeg-peer needs the ffmpeg program (Debian package ffmpeg)")
     sizes = args.size or ["320x180", "640x360"]
     threads = args.threads or [1, 2]
+    modes = args.temporal or ["reset"]
 
-    print("| model | size | threads | esdnet ms | esdnet fps | peak MB | firing rate "
-          "| PyTorch ms | PyTorch / esdnet | FFmpeg derain ms | FFmpeg / esdnet |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    head = ("| model | size | threads | mode | esdnet ms | esdnet fps | peak MB | firing rate "
+            "| PyTorch ms | PyTorch / esdnet | FFmpeg derain ms | FFmpeg / esdnet |")
+    if args.shares:
+        head += " min ms | " + " | ".join(SHARES) + " | spike G ops/s | dense G MAC/s |"
+    print(head)
+    print("|---" * head.count(" | ") + "|---|")
     for spec in args.model:
         name, path = spec.split("=", 1)
-        for size in sizes:
-            for n in threads:
-                common = ["--size", size, "--frames", str(args.frames), "--warmup",
-                          str(args.warmup), "--threads", str(n), "--temporal", args.temporal]
-                e = run_json([args.esdnet, "bench", "--model", path, "--json", *common])
-                torch_ms, ratio = "-", "-"
-                if not args.no_torch:
-                    t = run_json(["/usr/bin/python3", REFERENCE, path, "--json", *common])
-                    torch_ms = f"{t['median_ms']:.0f}"
-                    ratio = f"{t['median_ms'] / e['median_ms']:.2f}x"
-                peer_ms, peer_ratio = "-", "-"
-                if args.ffmpeg_peer:
-                    f = ffmpeg_ms(args.ffmpeg_peer, size, n, args.frames)
-                    peer_ms, peer_ratio = f"{f:.0f}", f"{f / e['median_ms']:.1f}x"
-                print(f"| {name} | {size} | {n} | {e['median_ms']:.1f} | {e['fps']:.2f} "
-                      f"| {e['peak_rss_mb']:.0f} | {e['firing_rate']:.3f} | {torch_ms} "
-                      f"| {ratio} | {peer_ms} | {peer_ratio} |", flush=True)
+        for size, n, mode in itertools.product(sizes, threads, modes):
+            common = ["--size", size, "--frames", str(args.frames), "--warmup",
+                      str(args.warmup), "--threads", str(n), "--temporal", mode]
+            e = run_json([args.esdnet, "bench", "--model", path, "--json",
+                          "--membranes", args.membranes, *common])
+            torch_ms, ratio = "-", "-"
+            if not args.no_torch:
+                t = run_json(["/usr/bin/python3", REFERENCE, path, "--json", *common])
+                torch_ms = f"{t['median_ms']:.0f}"
+                ratio = f"{t['median_ms'] / e['median_ms']:.2f}x"
+            peer_ms, peer_ratio = "-", "-"
+            if args.ffmpeg_peer:
+                f = ffmpeg_ms(args.ffmpeg_peer, size, n, args.frames)
+                peer_ms, peer_ratio = f"{f:.0f}", f"{f / e['median_ms']:.1f}x"
+            if args.membranes == "f16":
+                mode += ", f16 membranes"
+            row = (f"| {name} | {size} | {n} | {mode} | {e['median_ms']:.1f} | {e['fps']:.2f} "
+                   f"| {e['peak_rss_mb']:.0f} | {e['firing_rate']:.3f} | {torch_ms} "
+                   f"| {ratio} | {peer_ms} | {peer_ratio} |")
+            if args.shares:
+                row += (f" {e['min_ms']:.1f} | "
+                        + " | ".join(f"{100 * e['time_shares'][k]:.0f} %" for k in SHARES)
+                        + f" | {e['spike_conv_gops']:.1f} | {e['dense_gmacs']:.1f} |")
+            print(row, flush=True)
 
 
 if __name__ == "__main__":
