@@ -304,6 +304,8 @@ def training_summary(ckpt):
     a = ckpt["args"]
     mode = (f"carry mode, {a['windows']} windows of {a['seq_len']} frames"
             if a["temporal"] == "carry" else "reset mode")
+    if a["temporal"] == "carry" and a.get("rest_weight", 1.0) != 1.0:
+        mode += f", the first from rest weighted {a['rest_weight']:g}"
     text = (f"models/train.py run {a['name']}: step {ckpt['step']} of {a['steps']}, batch "
             f"{a['batch']} x {a['patch']}px patches, {mode}, loss {a['loss']}, AdamW lr {a['lr']:g} "
             f"cosine, seed {a['seed']}; data: {ckpt['data']}; {ckpt['minutes']:.1f} min on "
