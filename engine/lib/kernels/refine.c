@@ -22,7 +22,10 @@ mean_t (const float *d, int32_t T, size_t n, size_t i)
 size_t
 frb_tmp_floats (const esdnet_frb *r, int32_t h, int32_t w)
 {
-  /* gap, a, hidden units, then the sa.0 and sa.1 maps */
+  /* gap, a, hidden units, then the sa.0 and sa.1 maps; the affine map
+   * without hidden units needs none of them. */
+  if (r->hidden == 0)
+    return 0;
   return (size_t) (2 * r->c + r->hidden) + (size_t) (r->c + r->hidden) * h * w;
 }
 
@@ -34,11 +37,7 @@ frb_f32 (const esdnet_frb *r, float *d, int32_t T, int32_t h, int32_t w,
   const size_t hw = (size_t) h * w, n = (size_t) c * hw;
   const float *f = d;
 
-  if (hidden > 0) {
-#pragma omp parallel for num_threads(threads)
-    for (int64_t i = 0; i < (int64_t) n; i++)
-      d[i] = mean_t (d, T, n, (size_t) i);
-  } else {
+  if (hidden == 0) {
     /* Both gates constant: out = (1 - t) a + t mean(d) per channel. */
 #pragma omp parallel for num_threads(threads)
     for (int32_t k = 0; k < c; k++) {
@@ -50,6 +49,9 @@ frb_f32 (const esdnet_frb *r, float *d, int32_t T, int32_t h, int32_t w,
     }
     return;
   }
+#pragma omp parallel for num_threads(threads)
+  for (int64_t i = 0; i < (int64_t) n; i++)
+    d[i] = mean_t (d, T, n, (size_t) i);
 
   /* Channel weights a = sigmoid(W3 relu(W1 gap(f) + b1) + b3). */
   float *gap = tmp, *a = gap + c, *hid = a + c;
