@@ -24,12 +24,32 @@ import numpy as np
 import torch
 from PIL import Image
 
-from synthrain import HEAVY, LIGHT, add_rain, rain_sequence
+from synthrain import STYLES, add_rain, rain_sequence
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mkv", ".webm", ".mov")
-RAIN_STYLES = ("light", "heavy", "mixed")
-HEAVY_SHARE = 0.25   # of the scenes in --rain mixed
+# Named mixes of rain styles, with each style's share of the scenes.
+RAIN_MIXES = {"mixed": "heavy=0.25,light=0.75"}
+
+
+def parse_rain(text):
+    """[(style, share)] from 'STYLE', a named mix, or 'STYLE=W,STYLE=W,...'
+    (a style without '=W' weighs 1); shares are normalised to sum to 1."""
+    parts = []
+    for item in RAIN_MIXES.get(text, text).split(","):
+        name, _, weight = item.partition("=")
+        if name not in STYLES:
+            raise ValueError(f"unknown rain style {name!r} in {text!r} (styles: "
+                             f"{', '.join(STYLES)}; mixes: {', '.join(RAIN_MIXES)})")
+        try:
+            share = float(weight) if weight else 1.0
+        except ValueError:
+            share = -1.0
+        if not share > 0:
+            raise ValueError(f"the weight of {name} in {text!r} must be a positive number")
+        parts.append((name, share))
+    total = sum(share for _, share in parts)
+    return [(name, share / total) for name, share in parts]
 
 
 def list_images(folder):
@@ -255,8 +275,7 @@ class SyntheticRain(torch.utils.data.Dataset):
     """
 
     def __init__(self, backgrounds, patch, seed, rain="light", frames=1, clean_share=0.05):
-        if rain not in RAIN_STYLES:
-            raise ValueError(f"rain must be one of {RAIN_STYLES}, got {rain!r}")
+        self.styles = parse_rain(rain)
         self.backgrounds, self.patch, self.seed = backgrounds, patch, seed
         self.rain, self.frames, self.clean_share = rain, frames, clean_share
         self.description = f"synthetic {rain} rain over {backgrounds.description}"
@@ -264,8 +283,7 @@ class SyntheticRain(torch.utils.data.Dataset):
     def __getitem__(self, i):
         rng = np.random.default_rng([self.seed, i])
         clean = self.backgrounds.views(rng, self.patch, self.frames)
-        heavy = self.rain == "heavy" or (self.rain == "mixed" and rng.random() < HEAVY_SHARE)
-        style = HEAVY if heavy else LIGHT
+        style = STYLES[self._pick_style(rng)]
         if rng.random() < self.clean_share:
             rain = clean
         elif self.frames == 1:
@@ -275,6 +293,16 @@ class SyntheticRain(torch.utils.data.Dataset):
         rain = torch.stack([to_tensor(f) for f in rain])
         clean = torch.stack([to_tensor(f) for f in clean])
         return (rain[0], clean[0]) if self.frames == 1 else (rain, clean)
+
+    def _pick_style(self, rng):
+        if len(self.styles) == 1:
+            return self.styles[0][0]  # no draw: a one-style run's data stays as it was
+        u, upto = rng.random(), 0.0
+        for name, share in self.styles:
+            upto += share
+            if u < upto:
+                return name
+        return self.styles[-1][0]
 
 
 class Mixture(torch.utils.data.Dataset):

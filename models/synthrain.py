@@ -7,6 +7,10 @@ the middle and fading at its ends, drawn anti-aliased (bilinear splatting) and
 widened by a Gaussian blur. The layers differ in depth: far layers are
 thinner, shorter and dimmer. All streaks of a scene fall in one direction
 (mostly near-vertical, at most 30 degrees off) with a small per-streak jitter.
+The "photoshop" style follows the recipe most public sets (Rain100L/H, Rain12,
+Rain1400) were rendered with: thresholded noise dots motion-blurred by one
+kernel, so all streaks share one exact direction and one length, are evenly
+bright along their length and are many and faint.
 The streak layer R is composited over the clean background B as the public
 synthetic datasets did, additively min(1, B + R) or by screen blending
 1 - (1 - B)(1 - R); heavy rain also veils the background, B (1 - A) + A haze.
@@ -15,9 +19,9 @@ Images are float32 arrays, H x W x 3, RGB in [0, 1]. Every random choice
 comes from the numpy.random.Generator passed in, so a seed gives one result.
 
     /usr/bin/python3 models/synthrain.py IN_DIR OUT_DIR [--seed N] [--video]
-        [--style light|heavy] [--max-side N]
+        [--style light|heavy|photoshop] [--prefix P] [--max-side N]
 
-writes OUT_DIR/rain and OUT_DIR/clean (PNG, same names). With --video the
+writes OUT_DIR/rain and OUT_DIR/clean (PNG, same names, each after P). With --video the
 images of IN_DIR are the frames of one scene, in name order, and the rain
 moves from frame to frame.
 """
@@ -46,13 +50,21 @@ class RainStyle:
     brightness: tuple = (0.25, 0.65)  # peak added intensity of a streak
     max_angle: float = 30.0         # degrees from vertical of the common direction
     angle_jitter: float = 3.0       # degrees, per streak
+    length_jitter: float = 0.3      # a streak's length is the layer's times 1 +- this
+    end_fade: float = 0.1           # fraction of a streak's length over which each end fades
+    depth_shortens: bool = True     # far layers have shorter streaks (False: one blur length)
     haze: tuple = None              # veil opacity A, or None for no veil
 
 
 LIGHT = RainStyle()
 HEAVY = RainStyle(layers=(2, 4), density=(2.5, 6.0), length=(25.0, 70.0), width=(0.6, 1.4),
                   brightness=(0.3, 0.7), haze=(0.1, 0.4))
-STYLES = {"light": LIGHT, "heavy": HEAVY}
+# Layers here stand for dot sizes, not depths: one motion blur gives every
+# streak the same length and direction, and blurring a dot fades only its ends.
+PHOTOSHOP = RainStyle(layers=(2, 3), density=(1.5, 4.5), length=(15.0, 45.0), width=(0.4, 0.9),
+                      brightness=(0.12, 0.35), max_angle=25.0, angle_jitter=0.0,
+                      length_jitter=0.0, end_fade=0.04, depth_shortens=False)
+STYLES = {"light": LIGHT, "heavy": HEAVY, "photoshop": PHOTOSHOP}
 
 
 @dataclasses.dataclass
@@ -69,6 +81,8 @@ class Scene:
     """One rain scene's parameters, shared by all frames of a sequence."""
     angle: float        # common direction, radians from vertical (positive: falls to the right)
     jitter: float       # standard deviation of each streak's own deviation, radians
+    length_jitter: float
+    end_fade: float
     layers: list        # nearest first
     screen: bool        # screen blend instead of additive compositing
     tint: np.ndarray    # RGB colour of the streaks
@@ -85,14 +99,16 @@ def sample_scene(rng, style=LIGHT):
     depths = np.concatenate([[1.0], np.sort(u(0.3, 0.8, n_layers - 1))[::-1]])
     length, width = u(*style.length), u(*style.width)
     brightness, density = u(*style.brightness), u(*style.density) / 1000.0
-    layers = [Layer(depth=float(z), length=length * z, width=max(0.35, width * z),
+    layers = [Layer(depth=float(z), length=length * (z if style.depth_shortens else 1.0),
+                    width=max(0.35, width * z),
                     brightness=brightness * (0.4 + 0.6 * z), density=density * u(0.5, 1.5))
               for z in depths]
     # Streaks are mostly white; some take on a little of a blue-grey ambient colour.
     tint = 1.0 - u(0.0, 0.15) * np.array([1.0, 0.6, 0.0])
     haze = u(*style.haze) if style.haze else 0.0
     haze_colour = u(0.6, 0.95) * (1.0 - u(0.0, 0.1) * np.array([1.0, 0.5, 0.0]))
-    return Scene(angle=angle, jitter=math.radians(style.angle_jitter), layers=layers,
+    return Scene(angle=angle, jitter=math.radians(style.angle_jitter),
+                 length_jitter=style.length_jitter, end_fade=style.end_fade, layers=layers,
                  screen=bool(rng.random() < 0.5), tint=tint.astype(np.float32), haze=haze,
                  haze_colour=haze_colour.astype(np.float32), shutter=u(0.4, 1.0))
 
@@ -111,7 +127,7 @@ class StreakField:
 
     def __init__(self, scene, height, width, rng):
         self.scene, self.height, self.width = scene, height, width
-        self.pad = int(math.ceil(1.3 * max(layer.length for layer in scene.layers) / 2)) + 2
+        self.pad = int(math.ceil((1.0 + scene.length_jitter) * max(layer.length for layer in scene.layers) / 2)) + 2
         self.field = np.array([height + 2 * self.pad, width + 2 * self.pad], np.float64)
         self.drops = []
         for layer in scene.layers:
@@ -120,10 +136,11 @@ class StreakField:
 
     def _new_drops(self, layer, n, rng):
         angle = self.scene.angle + self.scene.jitter * rng.standard_normal(n)
+        jitter = self.scene.length_jitter
         return {
             "pos": rng.uniform(0.0, 1.0, (n, 2)) * self.field - self.pad,  # (y, x) in the view
             "dir": np.stack([np.cos(angle), np.sin(angle)], axis=1),       # (dy, dx) of the fall
-            "length": layer.length * rng.uniform(0.7, 1.3, n),
+            "length": layer.length * rng.uniform(1.0 - jitter, 1.0 + jitter, n),
             "brightness": layer.brightness * rng.uniform(0.5, 1.0, n),
         }
 
@@ -149,9 +166,9 @@ class StreakField:
         offset = t[None, :] * drops["length"][:, None]
         ys = drops["pos"][:, :1] + offset * drops["dir"][:, :1]
         xs = drops["pos"][:, 1:] + offset * drops["dir"][:, 1:]
-        # Bright in the middle, fading over the last fifth at each end; each
-        # sample stands for the segment length between samples.
-        profile = np.clip((1.0 - np.abs(2.0 * t)) * 5.0, 0.0, 1.0)
+        # Bright in the middle, fading towards each end; each sample stands
+        # for the segment length between samples.
+        profile = np.clip((1.0 - np.abs(2.0 * t)) / (2.0 * self.scene.end_fade), 0.0, 1.0)
         weight = (drops["brightness"] * drops["length"] / (samples - 1))[:, None] * profile
         y0, x0 = np.floor(ys), np.floor(xs)
         fy, fx = ys - y0, xs - x0
@@ -221,6 +238,8 @@ def main(argv=None):
     parser.add_argument("--video", action="store_true",
                         help="the images are consecutive frames: the rain moves between them")
     parser.add_argument("--style", choices=sorted(STYLES), default="light")
+    parser.add_argument("--prefix", default="",
+                        help="put this before every written name (to merge sets in one folder)")
     parser.add_argument("--max-side", type=int, default=0,
                         help="first shrink images whose longer side exceeds this (0: never)")
     args = parser.parse_args(argv)
@@ -234,7 +253,7 @@ def main(argv=None):
         os.makedirs(os.path.join(args.output, sub), exist_ok=True)
 
     def save(path, clean, rainy):
-        name = os.path.splitext(os.path.basename(path))[0] + ".png"
+        name = args.prefix + os.path.splitext(os.path.basename(path))[0] + ".png"
         write_image(os.path.join(args.output, "clean", name), clean)
         write_image(os.path.join(args.output, "rain", name), rainy)
 

@@ -29,7 +29,7 @@ import time
 import torch
 import torch.nn as nn
 
-from data import (Backgrounds, Mixture, PairedImages, PairedPatches, RAIN_STYLES, SyntheticRain,
+from data import (Backgrounds, Mixture, PairedImages, PairedPatches, SyntheticRain, parse_rain,
                   to_tensor)
 from esdnet import ESDNet, count_parameters, with_defaults
 from losses import LOSSES, Loss, y_metrics
@@ -54,6 +54,14 @@ def parse_blocks(text):
     return blocks
 
 
+def rain_arg(text):
+    try:
+        parse_rain(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e))
+    return text
+
+
 def build_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -72,8 +80,9 @@ def build_parser():
                    help="training source, repeatable: 'synth' (synthetic rain over "
                         "--backgrounds) or a paired folder (default: synth)")
     g.add_argument("--backgrounds", default=DEFAULT_BACKGROUNDS)
-    g.add_argument("--rain", choices=RAIN_STYLES, default="light",
-                   help="synthetic rain style (mixed: a quarter heavy)")
+    g.add_argument("--rain", default="light", type=rain_arg,
+                   help="synthetic rain: a style (light, heavy, photoshop), 'mixed' (a quarter "
+                        "heavy, the rest light) or shares such as light=1,photoshop=1")
     g.add_argument("--patch", type=int, default=128)
     g.add_argument("--batch", type=int, default=8)
     g.add_argument("--val", default=DEFAULT_VALIDATION,

@@ -136,7 +136,9 @@ eval_pair (evaluator *e, const char *rain_path, const char *clean_path)
     add_scores (&e->derained, y, y_clean, flicker ? e->prev_out : NULL,
         e->prev_clean, w, h, e->crop, &p_out, &s_out);
   }
-  if (e->per_image)
+  if (e->per_image && e->input_only)
+    printf ("%s  rainy %.2f dB %.4f\n", rain_path, p_in, s_in);
+  else if (e->per_image)
     printf ("%s  rainy %.2f dB %.4f  derained %.2f dB %.4f\n", rain_path,
         p_in, s_in, p_out, s_out);
   memcpy (e->prev_out, y, 3 * n * sizeof (double));

@@ -36,6 +36,9 @@ def eval_pairs(tmp):
     only = json.loads(run_ok("eval", "--input-only", "--json", rain, clean))
     check(only["rainy"]["psnr"] == result["rainy"]["psnr"] and "derained" not in only,
           f"--input-only {only}")
+    lines = run_ok("eval", "--input-only", "--per-image", rain, clean).splitlines()
+    check(len([l for l in lines if " rainy " in l]) == 3 and "derained" not in "".join(lines),
+          f"--input-only --per-image {lines}")
     # Identical folders: infinite PSNR and SSIM 1 for the inputs.
     same = json.loads(run_ok("eval", "--input-only", "--json", "--crop", "0",
                              clean, clean))

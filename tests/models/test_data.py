@@ -7,6 +7,7 @@ and the metrics (models/losses.py).
 Exits 77 (skipped) where numpy, torch or PIL are missing.
 """
 
+import math
 import os
 import subprocess
 import sys
@@ -85,6 +86,42 @@ def test_heavy_rain_with_haze():
     assert rainy.min() >= 0.0 and rainy.max() <= 1.0 + 1e-6
     assert synthrain.sample_scene(rng, synthrain.HEAVY).haze > 0
     assert synthrain.sample_scene(rng, synthrain.LIGHT).haze == 0
+
+
+def test_photoshop_streaks_share_direction_and_length():
+    """One motion blur over the whole layer: every streak of every layer has the
+    scene's exact direction and one length, and evenly bright (faded only at its
+    very ends); the light style varies both per streak."""
+    rng = np.random.default_rng(11)
+    for _ in range(5):
+        s = synthrain.sample_scene(rng, synthrain.PHOTOSHOP)
+        field = synthrain.StreakField(s, 64, 64, rng)
+        dirs = np.concatenate([d["dir"] for d in field.drops])
+        lengths = np.concatenate([d["length"] for d in field.drops])
+        assert len(lengths) > 20
+        assert np.allclose(dirs, [math.cos(s.angle), math.sin(s.angle)], atol=1e-12)
+        assert np.ptp(lengths) < 1e-9 and s.end_fade < 0.05
+    field = synthrain.StreakField(synthrain.sample_scene(rng, synthrain.LIGHT), 64, 64, rng)
+    assert np.ptp(np.concatenate([d["length"] for d in field.drops])) > 1.0
+    assert np.ptp(np.concatenate([d["dir"][:, 1] for d in field.drops])) > 1e-3
+
+
+def test_rain_mixes():
+    assert data.parse_rain("light") == [("light", 1.0)]
+    assert data.parse_rain("mixed") == [("heavy", 0.25), ("light", 0.75)]
+    assert data.parse_rain("light,photoshop=3") == [("light", 0.25), ("photoshop", 0.75)]
+    for bad in ("drizzle", "light=0", "light=x", "light,"):
+        try:
+            data.parse_rain(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"parse_rain accepted {bad!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        write(os.path.join(tmp, "images", "0.png"), smooth_image(np.random.default_rng(12), 64, 64))
+        mix = data.SyntheticRain(data.Backgrounds(tmp), 32, seed=1, rain="light=1,photoshop=3")
+        picks = [mix._pick_style(np.random.default_rng(i)) for i in range(2000)]
+        share = picks.count("photoshop") / len(picks)
+        assert abs(share - 0.75) < 0.04, f"photoshop drawn for {share:.3f} of the scenes"
 
 
 def test_deterministic_and_fast():
@@ -170,8 +207,12 @@ def test_synthrain_cli():
         subprocess.run([sys.executable, os.path.join(MODELS, "synthrain.py"), os.path.join(tmp, "in"),
                         os.path.join(tmp, "out"), "--video", "--seed", "3"], check=True,
                        stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, os.path.join(MODELS, "synthrain.py"), os.path.join(tmp, "in"),
+                        os.path.join(tmp, "out"), "--style", "photoshop", "--prefix", "p-"],
+                       check=True, stdout=subprocess.DEVNULL)
         for sub in ("rain", "clean"):
-            assert sorted(os.listdir(os.path.join(tmp, "out", sub))) == ["f0.png", "f1.png", "f2.png"]
+            assert sorted(os.listdir(os.path.join(tmp, "out", sub))) == [
+                "f0.png", "f1.png", "f2.png", "p-f0.png", "p-f1.png", "p-f2.png"]
 
 
 def test_y_metrics():
