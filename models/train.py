@@ -29,6 +29,7 @@ import time
 import torch
 import torch.nn as nn
 
+from calibrate_bn import calibrate_bn
 from data import (Backgrounds, Mixture, PairedImages, PairedPatches, SyntheticRain, parse_rain,
                   to_tensor)
 from esdnet import ESDNet, count_parameters, with_defaults
@@ -109,6 +110,10 @@ def build_parser():
                         "from rest, against 1 for each carried frame (reset mode's share)")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--val-every", type=int, default=500, help="validate every N steps (and at the end)")
+    g.add_argument("--bn-batches", type=int, default=0,
+                   help="before each validation (or the final checkpoint without one), recompute "
+                        "the BatchNorm statistics over N training batches (models/calibrate_bn.py); "
+                        "0: keep the running averages")
     g = p.add_argument_group("session")
     g.add_argument("--resume", action="store_true", help="continue models/runs/NAME/last.pt")
     g.add_argument("--minutes", type=float, default=0.0, help="stop after M minutes (0: no limit)")
@@ -315,6 +320,8 @@ def training_summary(ckpt):
             if a["temporal"] == "carry" else "reset mode")
     if a["temporal"] == "carry" and a.get("rest_weight", 1.0) != 1.0:
         mode += f", the first from rest weighted {a['rest_weight']:g}"
+    if a.get("bn_batches", 0) > 0:
+        mode += f", BatchNorm statistics over {a['bn_batches']} training batches"
     text = (f"models/train.py run {a['name']}: step {ckpt['step']} of {a['steps']}, batch "
             f"{a['batch']} x {a['patch']}px patches, {mode}, loss {a['loss']}, AdamW lr {a['lr']:g} "
             f"cosine, seed {a['seed']}; data: {ckpt['data']}; {ckpt['minutes']:.1f} min on "
@@ -372,6 +379,8 @@ class Trainer:
         args.data = args.data or ["synth"]
         if args.rest_weight <= 0:
             parser.error(f"--rest-weight {args.rest_weight}: must be above 0")
+        if args.bn_batches < 0:
+            parser.error(f"--bn-batches {args.bn_batches}: must be 0 or more")
         self.args = args
         os.makedirs(self.run_dir, exist_ok=True)
         self.log = log = Log(os.path.join(self.run_dir, "log.txt"))
@@ -440,6 +449,7 @@ class Trainer:
     def validate(self):
         """Validates, keeps best.pt and saves last.pt."""
         t = time.time()
+        self.calibrate()
         psnr, ssim = evaluate(self.model, self.validation, self.device)
         self.val_seconds = time.time() - t
         self.log(f"validation step {self.step}: Y-PSNR {psnr:.2f} dB, Y-SSIM {ssim:.4f} "
@@ -452,6 +462,10 @@ class Trainer:
             save(self.state(), self.best_path)
             self.log(f"best.pt: step {self.step}, {psnr:.2f} dB")
         self.checkpoint()
+
+    def calibrate(self):
+        if self.args.bn_batches > 0:
+            calibrate_bn(self.model, self.dataset, self.args.bn_batches, self.args.batch, self.device)
 
     def state(self):
         """What best.pt holds (and convert.py reads): enough to export or evaluate."""
@@ -511,6 +525,7 @@ class Trainer:
             if self.validation:
                 self.validate()
             else:
+                self.calibrate()
                 self.checkpoint()
         log(f"run {args.name}: step {self.step}/{args.steps}, {self.minutes():.1f} min trained "
             "in all" + (f"; best {self.best['psnr']:.2f} dB at step {self.best['step']}"

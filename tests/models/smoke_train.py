@@ -27,6 +27,7 @@ except ImportError as e:
 
 import data  # noqa: E402
 import train as train_py  # noqa: E402
+from calibrate_bn import calibrate_bn  # noqa: E402
 from esdnet import ESDNet  # noqa: E402
 from losses import Loss  # noqa: E402
 from modelfile import load_model  # noqa: E402
@@ -77,6 +78,35 @@ def check_rest_weight():
         assert abs(loss - expected) < 1e-5, f"--rest-weight {weight}: loss {loss}, expected {expected}"
 
 
+def check_calibrate_bn():
+    """After calibrate_bn every BatchNorm holds the mean, over all forward passes
+    (frames of every sequence), of its input's per-channel batch mean and
+    unbiased variance; the network's parameters do not change."""
+    torch.manual_seed(1)
+    model = ESDNet(dim=2, enc_blocks=(1, 1, 1), dec_blocks=(1, 1, 1), timesteps=2)
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    seen = {id(m): [] for m in norms}
+
+    def record(module, inputs):
+        x = inputs[0].detach().flatten(0, -4).transpose(0, 1).flatten(1)  # C x everything
+        seen[id(module)].append((x.mean(1), x.var(1, unbiased=True)))
+
+    hooks = [m.register_forward_pre_hook(record) for m in norms]
+    weights = {k: v.clone() for k, v in model.named_parameters()}
+    items = [(torch.rand(3, 3, 16, 16), None) for _ in range(6)]  # sequences of 3 frames
+    calibrate_bn(model, items, batches=3, batch_size=2, device=torch.device("cpu"))
+    for h in hooks:
+        h.remove()
+    for m in norms:
+        means, variances = zip(*seen[id(m)])
+        assert len(means) == 9, f"{len(means)} forward passes, expected 3 batches x 3 frames"
+        assert torch.allclose(m.running_mean, torch.stack(means).mean(0), atol=1e-5)
+        assert torch.allclose(m.running_var, torch.stack(variances).mean(0), rtol=1e-4, atol=1e-6)
+        assert m.momentum == 0.1, "calibrate_bn left its cumulative momentum behind"
+    for k, v in model.named_parameters():
+        assert torch.equal(v, weights[k]), f"calibrate_bn changed {k}"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--esdnet", help="the esdnet program, to check that it loads the export")
@@ -117,9 +147,10 @@ def main():
             assert data.read_image(out).shape == (44, 60, 3)
 
         train(tmp, "--name", "carry", *TINY, "--steps", "2", "--temporal", "carry",
-              "--seq-len", "2", "--windows", "2", "--val", "none")
+              "--seq-len", "2", "--windows", "2", "--val", "none", "--bn-batches", "2")
         assert torch.load(os.path.join(tmp, "runs", "carry", "last.pt"))["step"] == 2
     check_rest_weight()
+    check_calibrate_bn()
     print("1 passed, 0 failed")
 
 
