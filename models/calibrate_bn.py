@@ -94,7 +94,8 @@ def main(argv=None):
     calibrate_bn(model, dataset, args.batches, args.batch, torch.device("cpu"))
     what = (f"BatchNorm statistics recomputed over {args.batches} x {args.batch} "
             f"{args.patch}x{args.patch} {'images' if args.frames == 1 else f'{args.frames}-frame sequences'}"
-            f" of synthetic {args.rain} rain (models/calibrate_bn.py, seed {args.seed})")
+            f" of synthetic {args.rain} rain (models/calibrate_bn.py, seed {args.seed}; "
+            "validation figures before this predate it)")
     training = meta.get("training")
     export_model(model, metadata_to_config(meta), args.output, description=meta.get("description"),
                  training=f"{training}; {what}" if training else what)
