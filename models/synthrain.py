@@ -127,7 +127,8 @@ class StreakField:
 
     def __init__(self, scene, height, width, rng):
         self.scene, self.height, self.width = scene, height, width
-        self.pad = int(math.ceil((1.0 + scene.length_jitter) * max(layer.length for layer in scene.layers) / 2)) + 2
+        longest = (1.0 + scene.length_jitter) * max(layer.length for layer in scene.layers)
+        self.pad = int(math.ceil(longest / 2)) + 2
         self.field = np.array([height + 2 * self.pad, width + 2 * self.pad], np.float64)
         self.drops = []
         for layer in scene.layers:
