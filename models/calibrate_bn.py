@@ -22,7 +22,7 @@ import sys
 
 import torch
 
-from data import Backgrounds, SyntheticRain, parse_rain
+from data import Backgrounds, SyntheticRain, rain_arg
 from modelfile import export_model, load_model, metadata_to_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -68,7 +68,8 @@ def main(argv=None):
     parser.add_argument("--batches", type=int, default=100)
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--patch", type=int, default=128)
-    parser.add_argument("--rain", default="light", help="synthetic rain, as train.py --rain")
+    parser.add_argument("--rain", default="light", type=rain_arg,
+                        help="synthetic rain, as train.py --rain")
     parser.add_argument("--seed", type=int, default=777,
                         help="data seed (pick one no training run used)")
     parser.add_argument("--backgrounds", default=os.path.join(HERE, "data", "backgrounds"))
@@ -77,10 +78,6 @@ def main(argv=None):
     for name in ("frames", "batches", "batch", "patch"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
-    try:
-        parse_rain(args.rain)
-    except ValueError as e:
-        parser.error(f"--rain: {e}")
     try:
         model, meta = load_model(args.model)
     except (OSError, ValueError) as e:

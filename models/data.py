@@ -14,6 +14,7 @@ seed and the step, resumed runs see the same data as an uninterrupted one, and
 DataLoader workers need no shared random state.
 """
 
+import argparse
 import os
 import re
 import shutil
@@ -50,6 +51,15 @@ def parse_rain(text):
         parts.append((name, share))
     total = sum(share for _, share in parts)
     return [(name, share / total) for name, share in parts]
+
+
+def rain_arg(text):
+    """argparse type of the --rain options: the text, once parse_rain accepts it."""
+    try:
+        parse_rain(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e))
+    return text
 
 
 def list_images(folder):

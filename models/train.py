@@ -30,7 +30,7 @@ import torch
 import torch.nn as nn
 
 from calibrate_bn import calibrate_bn
-from data import (Backgrounds, Mixture, PairedImages, PairedPatches, SyntheticRain, parse_rain,
+from data import (Backgrounds, Mixture, PairedImages, PairedPatches, SyntheticRain, rain_arg,
                   to_tensor)
 from esdnet import ESDNet, count_parameters, with_defaults
 from losses import LOSSES, Loss, y_metrics
@@ -53,14 +53,6 @@ def parse_blocks(text):
     if len(blocks) != 3:
         raise argparse.ArgumentTypeError("needs 3 comma-separated block counts, e.g. 1,1,1")
     return blocks
-
-
-def rain_arg(text):
-    try:
-        parse_rain(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e))
-    return text
 
 
 def build_parser():

@@ -136,6 +136,14 @@ def main():
         model, meta = load_model(model_file)
         assert model.config()["dim"] == 4
         assert "step 5 of 5" in meta["training"], meta["training"]
+        calibrated = os.path.join(tmp, "calibrated.safetensors")
+        subprocess.run([sys.executable, os.path.join(MODELS, "calibrate_bn.py"), model_file, calibrated,
+                        "--frames", "2", "--batches", "1", "--batch", "2", "--patch", "32",
+                        "--backgrounds", os.path.join(tmp, "backgrounds")], check=True)
+        recal, recal_meta = load_model(calibrated)
+        assert "step 5 of 5" in recal_meta["training"] and "2-frame sequences" in recal_meta["training"]
+        assert all(torch.equal(v, dict(model.named_parameters())[k])
+                   for k, v in recal.named_parameters()), "calibrate_bn.py changed weights"
         if args.esdnet:
             info = subprocess.run([args.esdnet, "info", model_file], check=True,
                                   capture_output=True, text=True).stdout
