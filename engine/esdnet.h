@@ -100,6 +100,9 @@ void esdnet_model_free (esdnet_model *model);
 const esdnet_config *esdnet_model_get_config (const esdnet_model *model);
 /* Learned parameters as stored (BN running statistics excluded). */
 uint64_t esdnet_model_param_count (const esdnet_model *model);
+/* 1 if the file has a second set of BatchNorm statistics, used for the
+ * first frame after a reset (membranes at rest), else 0. */
+int32_t esdnet_model_has_rest_statistics (const esdnet_model *model);
 /* Multiply-accumulates per pixel of one frame if every conv of the SNN
  * were dense, T repeats included (the published "7.5 M per pixel"). */
 double esdnet_model_dense_macs_per_pixel (const esdnet_model *model);

@@ -115,10 +115,33 @@ class TimeConv2d(Conv2d):
 
 
 class TimeBatchNorm2d(nn.BatchNorm2d):
-    """BatchNorm2d over the T*N images of a [T, N, C, H, W] tensor."""
+    """BatchNorm2d over the T*N images of a [T, N, C, H, W] tensor.
+
+    An optional second set of statistics, rest_mean and rest_var, normalises
+    (in eval mode) the frames whose membranes start at rest: the first frame
+    after a reset fires differently from frames with carried membranes, so
+    one set of statistics suits reset mode or carry mode, not both. ESDNet
+    sets at_rest before every frame.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register_buffer("rest_mean", None)
+        self.register_buffer("rest_var", None)
+        self.at_rest = False
+
+    def set_rest_statistics(self, mean, var):
+        self.rest_mean = mean.detach().clone()
+        self.rest_var = var.detach().clone()
 
     def forward(self, x):
-        return super().forward(x.flatten(0, 1)).view(x.shape)
+        flat = x.flatten(0, 1)
+        if self.at_rest and self.rest_mean is not None and not self.training:
+            y = F.batch_norm(flat, self.rest_mean, self.rest_var, self.weight, self.bias,
+                             False, 0.0, self.eps)
+        else:
+            y = super().forward(flat)
+        return y.view(x.shape)
 
 
 class Pointwise(nn.Module):
@@ -306,6 +329,18 @@ class ESDNet(nn.Module):
     def lif_layers(self):
         return [(name, m) for name, m in self.named_modules() if isinstance(m, LIF)]
 
+    def batch_norms(self):
+        return [m for m in self.modules() if isinstance(m, TimeBatchNorm2d)]
+
+    def has_rest_statistics(self):
+        return any(m.rest_mean is not None for m in self.batch_norms())
+
+    def enable_rest_statistics(self):
+        """Gives every BatchNorm rest statistics, copies of its running ones
+        (to be overwritten, e.g. by load_state_dict)."""
+        for m in self.batch_norms():
+            m.set_rest_statistics(m.running_mean, m.running_var)
+
     def reset_state(self):
         for _, m in self.lif_layers():
             m.reset_state()
@@ -315,6 +350,9 @@ class ESDNet(nn.Module):
             m.detach_state()
 
     def forward(self, x):
+        at_rest = all(m.v is None for _, m in self.lif_layers())
+        for m in self.batch_norms():
+            m.at_rest = at_rest
         n, _, h, w = x.shape
         hp, wp = -(-h // 4) * 4, -(-w // 4) * 4
         xp = F.pad(x, (0, wp - w, 0, hp - h), mode="replicate") if (hp, wp) != (h, w) else x

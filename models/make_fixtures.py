@@ -41,7 +41,11 @@ FIXTURES = {
                     tau=2.0, v_threshold=0.15), (1, 1), 5081, "F32"),
     "d2_t2": (dict(dim=2, enc_blocks=(1, 1, 1), dec_blocks=(1, 1, 1), timesteps=2,
                    tau=2.0, v_threshold=0.15), (20, 36), 6008, "F32"),
+    "d4_rest": (dict(dim=4, enc_blocks=(1, 1, 1), dec_blocks=(1, 1, 1), timesteps=3,
+                     tau=2.0, v_threshold=0.15), (12, 20), 7005, "F32"),
 }
+# Fixtures whose BatchNorms also have rest statistics (for frames from rest).
+REST_STATISTICS = {"d4_rest"}
 
 # Weight gain of the convolutions and MLPs (std = gain / sqrt(fan_in)); 0.45
 # gives per-layer firing rates of about 10-45%.
@@ -57,7 +61,8 @@ FIRING_RANGE = (0.05, 0.5)
 
 
 def randomize(model, gen):
-    """Random weights with non-trivial BN statistics and biases."""
+    """Random weights with non-trivial BN statistics (both sets where the model
+    has rest statistics) and biases."""
 
     def normal(shape, std):
         return torch.randn(shape, generator=gen) * std
@@ -81,6 +86,9 @@ def randomize(model, gen):
                 m.running_var.copy_(uniform(c, 0.5, 2.0))
                 m.weight.copy_(uniform(c, 0.5, 1.5))
                 m.bias.copy_(normal(c, 0.1))
+                if m.rest_mean is not None:
+                    m.rest_mean.copy_(normal(c, 0.1))
+                    m.rest_var.copy_(uniform(c, 0.5, 2.0))
 
 
 def make_frames(h, w, gen):
@@ -154,6 +162,8 @@ def build(name):
     for seed in range(first_seed, first_seed + MAX_SEED_TRIES):
         gen = torch.Generator().manual_seed(seed)
         model = ESDNet.from_config(config).eval()
+        if name in REST_STATISTICS:
+            model.enable_rest_statistics()
         randomize(model, gen)
         if dtype == "F16":
             with torch.no_grad():
@@ -163,6 +173,8 @@ def build(name):
         frames = make_frames(h, w, gen)
         # The reference runs in float64 on the float32 weights and frames stored in the files.
         ref = ESDNet.from_config(config).double().eval()
+        if name in REST_STATISTICS:
+            ref.enable_rest_statistics()
         ref.load_state_dict(model.state_dict())
         runs = {mode: run_frames(ref, frames.double(), carry=(mode == "carry"))
                 for mode in ("reset", "carry")}

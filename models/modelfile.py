@@ -1,7 +1,9 @@
 """The esdnet model file: a safetensors file with the official tensor names.
 
-BN layers are stored unfolded (weight, bias, running_mean, running_var);
-num_batches_tracked is dropped. The architecture lives in __metadata__.
+BN layers are stored unfolded (weight, bias, running_mean, running_var, and
+in models with a second set of statistics for frames from rest, rest_mean
+and rest_var on every BN); num_batches_tracked is dropped. The architecture
+lives in __metadata__.
 """
 
 import torch
@@ -52,12 +54,25 @@ def metadata_to_config(meta):
     return cfg
 
 
+def _has_rest_statistics(state_dict):
+    return any(k.endswith(".rest_mean") or k.endswith(".rest_var") for k in state_dict)
+
+
+def _network_for(state_dict, config):
+    """A fresh ESDNet(config), with rest statistics where state_dict has any."""
+    model = ESDNet.from_config(config)
+    if _has_rest_statistics(state_dict):
+        model.enable_rest_statistics()
+    return model
+
+
 def check_state_dict(state_dict, config):
     """Raises ValueError unless state_dict has exactly ESDNet(config)'s tensors and shapes.
 
-    num_batches_tracked entries are optional (they are not part of the file).
+    num_batches_tracked entries are optional (they are not part of the file);
+    rest statistics are all there or all absent.
     """
-    expected = {k: v.shape for k, v in ESDNet.from_config(config).state_dict().items()
+    expected = {k: v.shape for k, v in _network_for(state_dict, config).state_dict().items()
                 if not k.endswith("num_batches_tracked")}
     problems = []
     for key, shape in expected.items():
@@ -84,7 +99,7 @@ def export_model(model_or_state_dict, config, path, dtype="F32", description=Non
     sd = (model_or_state_dict.state_dict() if isinstance(model_or_state_dict, torch.nn.Module)
           else model_or_state_dict)
     check_state_dict(sd, config)
-    reference = ESDNet.from_config(config).state_dict()
+    reference = _network_for(sd, config).state_dict()
     tensors = {k: sd[k].detach().to("cpu", DTYPES[dtype]).contiguous()
                for k in reference if not k.endswith("num_batches_tracked")}
     safetensors_io.save(path, tensors, config_to_metadata(config, description, training))
@@ -95,7 +110,7 @@ def load_model(path):
     tensors, meta = safetensors_io.load(path)
     config = metadata_to_config(meta)
     check_state_dict(tensors, config)
-    model = ESDNet.from_config(config)
+    model = _network_for(tensors, config)
     # check_state_dict saw every tensor; only num_batches_tracked is absent from the file.
     model.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=False)
     return model.eval(), meta

@@ -156,6 +156,49 @@ class NetworkTest(unittest.TestCase):
         self.assertTrue(torch.equal(reset[0], carry[0]))
         self.assertGreater((reset[1] - carry[1]).abs().max().item(), 1e-4)
 
+    def test_rest_statistics_serve_frames_from_rest(self):
+        """With rest statistics a frame after a reset is normalised with them and a
+        carried frame with the running ones: the same as swapping the running
+        statistics by hand between the frames."""
+        model = ESDNet(**SMALL)
+        model.load_state_dict(random_state_dict(model, seed=4))
+        model.enable_rest_statistics()
+        gen = torch.Generator().manual_seed(5)
+        for bn in model.batch_norms():
+            bn.set_rest_statistics(bn.running_mean + 0.3 * torch.randn(bn.num_features, generator=gen),
+                                   bn.running_var * (0.5 + torch.rand(bn.num_features, generator=gen)))
+        model.eval()
+        by_hand = ESDNet(**SMALL).eval()
+        frames = torch.rand(3, 3, 8, 8, generator=gen)
+
+        def use(statistics):
+            for bn, own in zip(by_hand.batch_norms(), model.batch_norms()):
+                mean, var = ((own.rest_mean, own.rest_var) if statistics == "rest"
+                             else (own.running_mean, own.running_var))
+                bn.running_mean.copy_(mean)
+                bn.running_var.copy_(var)
+
+        by_hand.load_state_dict({k: v for k, v in model.state_dict().items() if "rest_" not in k})
+        with torch.no_grad():
+            model.reset_state()
+            dual = [model(frames[n:n + 1]) for n in range(3)]
+            by_hand.reset_state()
+            plain_first = by_hand(frames[:1])
+            by_hand.reset_state()
+            use("rest")
+            expected = [by_hand(frames[:1])]
+            use("running")
+            expected += [by_hand(frames[n:n + 1]) for n in (1, 2)]
+            model.reset_state()
+            after_reset = model(frames[2:3])
+            by_hand.reset_state()
+            use("rest")
+            expected_after_reset = by_hand(frames[2:3])
+        for n in range(3):
+            self.assertTrue(torch.allclose(dual[n], expected[n], atol=1e-6), f"frame {n}")
+        self.assertTrue(torch.allclose(after_reset, expected_after_reset, atol=1e-6))
+        self.assertGreater((dual[0] - plain_first).abs().max().item(), 1e-3)
+
     def test_training_step_has_finite_nonzero_gradients(self):
         torch.manual_seed(0)
         model = ESDNet(**SMALL).train()
@@ -215,6 +258,29 @@ class FilesTest(unittest.TestCase):
         self.assertTrue(all(v.dtype == torch.float32 for v in tensors.values()))
         loaded, _ = load_model(self.path("m.safetensors"))
         self.assertEqual(loaded.config(), model.config())
+
+    def test_rest_statistics_round_trip(self):
+        model = ESDNet(**SMALL)
+        model.enable_rest_statistics()
+        for bn in model.batch_norms():
+            bn.rest_mean.normal_()
+            bn.rest_var.uniform_(0.5, 2.0)
+        export_model(model, model.config(), self.path("rest.safetensors"))
+        loaded, _ = load_model(self.path("rest.safetensors"))
+        self.assertTrue(loaded.has_rest_statistics())
+        for k, v in model.state_dict().items():
+            if not k.endswith("num_batches_tracked"):
+                self.assertTrue(torch.equal(loaded.state_dict()[k], v), k)
+        plain = ESDNet(**SMALL)
+        export_model(plain, plain.config(), self.path("plain.safetensors"))
+        tensors, _ = safetensors_io.load(self.path("plain.safetensors"))
+        self.assertFalse(any("rest_" in k for k in tensors))
+        self.assertFalse(load_model(self.path("plain.safetensors"))[0].has_rest_statistics())
+        # All BatchNorms have them or none does.
+        partial = model.state_dict()
+        del partial["down1_2.maxpool_conv.2.rest_var"]
+        with self.assertRaisesRegex(ValueError, "missing tensor down1_2.maxpool_conv.2.rest_var"):
+            export_model(partial, model.config(), self.path("partial.safetensors"))
 
     def test_convert_wrapped_official_checkpoint(self):
         config = with_defaults(dict(dim=16, enc_blocks=(2, 1, 3), dec_blocks=(1, 2, 1),

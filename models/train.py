@@ -432,8 +432,11 @@ class Trainer:
         if metadata_to_config(meta) != config:
             parser.error(f"--init {path}: its network {metadata_to_config(meta)} is not this run's "
                          f"{config}; pass the same --dim, blocks and --timesteps")
-        self.model.load_state_dict(model.state_dict())
-        self.log(f"weights from {path}")
+        # Rest statistics describe the file's weights as they are; training moves them.
+        own = self.model.state_dict()
+        self.model.load_state_dict({k: v for k, v in model.state_dict().items() if k in own})
+        self.log(f"weights from {path}" + (" (its rest statistics dropped)"
+                                             if model.has_rest_statistics() else ""))
 
     def minutes(self):
         return self.minutes_before + (time.time() - self.started) / 60.0

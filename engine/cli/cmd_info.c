@@ -36,6 +36,8 @@ print_text (const char *path, const esdnet_model *m)
   printf ("reduction_c       %d\n", c->reduction_c);
   printf ("refine_reduction  %d\n", c->refine_reduction);
   printf ("bn_eps            %.7g\n", c->bn_eps);
+  printf ("rest statistics   %s\n", esdnet_model_has_rest_statistics (m)
+      ? "yes (for the first frame after a reset)" : "no");
   printf ("parameters        %" PRIu64 " (%.3f M)\n", params, params / 1e6);
   printf ("dense MACs/pixel  %.0f (%.3f M)\n", macs, macs / 1e6);
   for (size_t i = 0; i < N_METADATA_KEYS; i++) {
@@ -71,6 +73,7 @@ print_json (const char *path, const esdnet_model *m)
   json_uint (&w, "reduction_c", (uint64_t) c->reduction_c);
   json_uint (&w, "refine_reduction", (uint64_t) c->refine_reduction);
   json_float (&w, "bn_eps", c->bn_eps);
+  json_bool (&w, "rest_statistics", esdnet_model_has_rest_statistics (m));
   json_uint (&w, "param_count", esdnet_model_param_count (m));
   json_number (&w, "dense_macs_per_pixel",
       esdnet_model_dense_macs_per_pixel (m));

@@ -98,3 +98,10 @@ json_uint (json_writer *w, const char *key, uint64_t value)
   begin_item (w, key);
   fprintf (w->out, "%" PRIu64, value);
 }
+
+void
+json_bool (json_writer *w, const char *key, bool value)
+{
+  begin_item (w, key);
+  fputs (value ? "true" : "false", w->out);
+}

@@ -22,5 +22,6 @@ void json_number (json_writer *w, const char *key, double value);
 /* A float with the 7 digits it holds, so 0.15f writes 0.15. */
 void json_float (json_writer *w, const char *key, float value);
 void json_uint (json_writer *w, const char *key, uint64_t value);
+void json_bool (json_writer *w, const char *key, bool value);
 
 #endif /* ESDNET_CLI_JSON_WRITER_H */

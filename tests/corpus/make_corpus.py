@@ -258,6 +258,21 @@ def with_num_batches_tracked(model):
     return out
 
 
+def with_rest_statistics(model, only=None):
+    """rest_mean and rest_var (copies of the running statistics) after the
+    running_var of every BN, or of the BNs named in only."""
+    out = Model(model.metadata, [])
+    for t in model.tensors:
+        out.tensors.append(t)
+        if t.name.endswith(".running_var"):
+            prefix = t.name[:-len(".running_var")]
+            if only is None or prefix in only:
+                mean = model.get(prefix + ".running_mean")
+                out.tensors += [Tensor(prefix + ".rest_mean", mean.dtype, mean.shape, mean.data),
+                                Tensor(prefix + ".rest_var", t.dtype, t.shape, t.data)]
+    return out
+
+
 # ------------------------------------------------------------ the cases
 
 class Variants:
@@ -322,6 +337,7 @@ def build_cases(base):
     add("OK", "mini-bf16", "", reencode(small.model, "BF16").encode())
     add("OK", "mini-num-batches-tracked", "",
         with_num_batches_tracked(small.model).encode())
+    add("OK", "rest-statistics", "", with_rest_statistics(full.model).encode())
     # Hidden sizes that divide down to 0 (T / reduction_t, 2*dim /
     # refine_reduction) are valid: the attention and refinement MLPs are empty.
     add("OK", "zero-hidden", "", make_mini(base, "1,0,0", "0,0,0", reduction_t="8",
@@ -604,6 +620,16 @@ def build_cases(base):
     add("MODEL_NONFINITE", "negative-running-var-srb",
         "'encoder_level1.0.shortcut.1.running_var' element 0 is negative",
         srb.poke("encoder_level1.0.shortcut.1.running_var", 0, struct.pack("<f", -0.5)))
+    # Rest statistics: on every BN or on none, both tensors, valid variances.
+    rest = Variants(with_rest_statistics(small.model))
+    add("MODEL_MISSING_TENSOR", "rest-var-missing", "'up3_2.up.2.rest_var' is missing",
+        rest.changed(lambda m: m.remove("up3_2.up.2.rest_var")))
+    add("MODEL_UNKNOWN_TENSOR", "rest-statistics-on-one-bn",
+        "BatchNorm 'up2_1.up.2' has rest statistics but the first BatchNorm has none",
+        with_rest_statistics(small.model, only={"up2_1.up.2"}).encode())
+    add("MODEL_NONFINITE", "negative-rest-var",
+        "'down2_3.maxpool_conv.2.rest_var' element 1 is negative",
+        rest.poke("down2_3.maxpool_conv.2.rest_var", 1, struct.pack("<f", -1.0)))
     return cases
 
 

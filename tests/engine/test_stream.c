@@ -1,5 +1,7 @@
 /* test_stream.c — stream behaviour through the public API: scene cuts in
- * carry mode, membrane precision, argument errors, frame sizes. */
+ * carry mode, resets, membrane precision, argument errors, frame sizes; for
+ * each model given (one with rest statistics makes the cuts and resets
+ * also pick them). */
 #include "esdnet.h"
 #include "check.h"
 
@@ -99,19 +101,29 @@ test_membrane_precision (const esdnet_model *m)
           "f16") == 0, "to_string");
 }
 
-int
-main (int argc, char **argv)
+/* After esdnet_stream_reset a stream is as good as new. */
+static void
+test_reset (const esdnet_model *m, uint8_t *dark, uint8_t *bright,
+    const uint8_t *fresh)
 {
-  if (argc != 2) {
-    fprintf (stderr, "usage: %s MODEL\n", argv[0]);
-    return 2;
-  }
+  static uint8_t out[W * H * 3];
+  esdnet_stream *s = esdnet_stream_create (m, W, H, NULL, NULL);
+  esdnet_image_u8 o = { W, H, W * 3, 3, out };
+  esdnet_image_u8 a = { W, H, W * 3, 3, dark }, b = { W, H, W * 3, 3, bright };
+  CHECK (esdnet_stream_process_u8 (s, &a, &o, ESDNET_TEMPORAL_CARRY)
+      == ESDNET_OK, "process: %s", esdnet_stream_last_error (s));
+  esdnet_stream_reset (s);
+  CHECK (esdnet_stream_process_u8 (s, &b, &o, ESDNET_TEMPORAL_CARRY)
+      == ESDNET_OK, "process: %s", esdnet_stream_last_error (s));
+  CHECK (memcmp (out, fresh, sizeof out) == 0,
+      "after esdnet_stream_reset the output is not a fresh stream's");
+  esdnet_stream_free (s);
+}
+
+static void
+test_model (const esdnet_model *m)
+{
   esdnet_error err;
-  esdnet_model *m = esdnet_model_load_from_file (argv[1], &err);
-  if (!m) {
-    fprintf (stderr, "%s\n", err.message);
-    return 1;
-  }
   static uint8_t dark[W * H * 3], dark2[W * H * 3], bright[W * H * 3];
   static uint8_t fresh[W * H * 3], out[W * H * 3];
   fill (dark, 10);
@@ -136,6 +148,7 @@ main (int argc, char **argv)
   CHECK (st.scene_cut == 0 && st.luma_change > 0.0 && st.luma_change < 0.05,
       "small change: cut %d, change %g", st.scene_cut, st.luma_change);
 
+  test_reset (m, dark, bright, fresh);
   test_membrane_precision (m);
 
   /* Arguments and sizes. */
@@ -155,7 +168,25 @@ main (int argc, char **argv)
       && err.status == ESDNET_ERROR_FRAME_SIZE, "0-wide stream created");
   CHECK (esdnet_stream_create (m, 4097, 5, NULL, &err) == NULL
       && err.status == ESDNET_ERROR_FRAME_SIZE, "4097-wide stream created");
-  esdnet_model_free (m);
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2) {
+    fprintf (stderr, "usage: %s MODEL...\n", argv[0]);
+    return 2;
+  }
+  for (int i = 1; i < argc; i++) {
+    esdnet_error err;
+    esdnet_model *m = esdnet_model_load_from_file (argv[i], &err);
+    if (!m) {
+      fprintf (stderr, "%s\n", err.message);
+      return 1;
+    }
+    test_model (m);
+    esdnet_model_free (m);
+  }
   if (failures)
     fprintf (stderr, "%d check(s) failed\n", failures);
   return failures ? 1 : 0;

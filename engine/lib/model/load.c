@@ -25,6 +25,7 @@ typedef struct {
   esdnet_model *model;
   const st_file *file;
   bool *used;                 /* per file tensor */
+  int32_t n_bn;               /* BatchNorms taken so far */
   esdnet_error *error;
   esdnet_status status;
 } loader;
@@ -160,40 +161,19 @@ store_float (float *out, double v)
   return true;
 }
 
-/* Folds the BatchNorm at bn_prefix into cv: y = (conv(x) - mean) * s + beta
- * with s = gamma / sqrt(var + eps). */
+/* Folds a BatchNorm into cv: y = (conv(x) - mean) * s + beta with
+ * s = gamma / sqrt(var + eps); mean and var are its running statistics or,
+ * with rest, its rest statistics. */
 static void
-fold_bn (loader *L, esdnet_conv *cv, const char *bn_prefix)
+fold_bn (loader *L, esdnet_conv *cv, const char *bn_prefix, bool rest,
+    const float *gamma, const float *beta, const float *mean, const float *var)
 {
-  char name[NAME_SIZE];
-  const int32_t c = cv->c_out;
-  const float *gamma = TAKE (L, join (name, bn_prefix, "weight"), true, c);
-  const float *beta = TAKE (L, join (name, bn_prefix, "bias"), true, c);
-  const float *mean = TAKE (L, join (name, bn_prefix, "running_mean"), false,
-      c);
-  const float *var = TAKE (L, join (name, bn_prefix, "running_var"), false,
-      c);
-  if (L->status != ESDNET_OK)
-    return;
-
-  /* num_batches_tracked is training bookkeeping: accepted, never used. */
-  size_t index;
-  const st_tensor *nbt = find_tensor (L,
-      join (name, bn_prefix, "num_batches_tracked"), &index);
-  if (nbt) {
-    if (nbt->dtype != ST_I64 || nbt->ndim != 0) {
-      L->status = esdnet_error_set (L->error, ESDNET_ERROR_MODEL_SHAPE,
-          "tensor '%s' must be a scalar I64", name);
-      return;
-    }
-    L->used[index] = true;
-  }
-
   const size_t per_out = (size_t) cv->c_in * cv->k * cv->k;
-  for (int32_t o = 0; o < c; o++) {
+  for (int32_t o = 0; o < cv->c_out; o++) {
     if (!(var[o] + L->model->config.bn_eps > 0.0f)) {
       L->status = esdnet_error_set (L->error, ESDNET_ERROR_MODEL_NONFINITE,
-          "tensor '%s.running_var' element %d is negative", bn_prefix, o);
+          "tensor '%s.%s' element %d is negative", bn_prefix,
+          rest ? "rest_var" : "running_var", o);
       return;
     }
     const double s = gamma[o] / sqrt ((double) var[o] + L->model->config.bn_eps);
@@ -206,20 +186,90 @@ fold_bn (loader *L, esdnet_conv *cv, const char *bn_prefix)
       /* Finite inputs, but a huge gamma or a variance next to -eps scales
        * the convolution to infinity: the output would be all NaN. */
       L->status = esdnet_error_set (L->error, ESDNET_ERROR_MODEL_NONFINITE,
-          "folding BatchNorm '%s' channel %d into its convolution gives "
-          "infinite weights", bn_prefix, o);
+          "folding BatchNorm '%s' channel %d%s into its convolution gives "
+          "infinite weights", bn_prefix, o, rest ? " (rest statistics)" : "");
       return;
     }
   }
 }
 
+/* num_batches_tracked is training bookkeeping: accepted, never used. */
+static void
+skip_batches_tracked (loader *L, const char *bn_prefix)
+{
+  char name[NAME_SIZE];
+  size_t index;
+  const st_tensor *nbt = find_tensor (L,
+      join (name, bn_prefix, "num_batches_tracked"), &index);
+  if (!nbt)
+    return;
+  if (nbt->dtype != ST_I64 || nbt->ndim != 0) {
+    L->status = esdnet_error_set (L->error, ESDNET_ERROR_MODEL_SHAPE,
+        "tensor '%s' must be a scalar I64", name);
+    return;
+  }
+  L->used[index] = true;
+}
+
+/* A copy of cv's weights and bias, the twin that gets the rest statistics. */
+static esdnet_conv *
+twin_conv (loader *L, const esdnet_conv *cv)
+{
+  const size_t weights = (size_t) cv->c_out * cv->c_in * cv->k * cv->k;
+  esdnet_conv *twin = model_alloc (L, 1, sizeof *twin);
+  float *weight = model_alloc (L, weights, sizeof *weight);
+  float *bias = model_alloc (L, (size_t) cv->c_out, sizeof *bias);
+  if (L->status != ESDNET_OK)
+    return NULL;
+  memcpy (weight, cv->weight, weights * sizeof *weight);
+  memcpy (bias, cv->bias, (size_t) cv->c_out * sizeof *bias);
+  *twin = (esdnet_conv) { .c_in = cv->c_in, .c_out = cv->c_out, .k = cv->k,
+    .stride = cv->stride, .weight = weight, .bias = bias };
+  return twin;
+}
+
+/* A bias-free conv and the BatchNorm after it, folded. The first BN says
+ * whether the file has rest statistics; every other must agree. */
 static esdnet_conv
 take_conv_bn (loader *L, const char *conv_prefix, const char *bn_prefix,
     int32_t c_out, int32_t c_in, int32_t k, int32_t stride)
 {
+  char name[NAME_SIZE];
+  esdnet_model *m = L->model;
   esdnet_conv cv = take_conv (L, conv_prefix, c_out, c_in, k, stride, false);
+  const float *gamma = TAKE (L, join (name, bn_prefix, "weight"), true, c_out);
+  const float *beta = TAKE (L, join (name, bn_prefix, "bias"), true, c_out);
+  const float *mean = TAKE (L, join (name, bn_prefix, "running_mean"), false,
+      c_out);
+  const float *var = TAKE (L, join (name, bn_prefix, "running_var"), false,
+      c_out);
+  skip_batches_tracked (L, bn_prefix);
+  if (L->status != ESDNET_OK)
+    return cv;
+
+  size_t index;
+  const bool has_rest = find_tensor (L, join (name, bn_prefix, "rest_mean"),
+      &index) || find_tensor (L, join (name, bn_prefix, "rest_var"), &index);
+  if (L->n_bn++ == 0)
+    m->rest_statistics = has_rest;
+  else if (has_rest && !m->rest_statistics) {
+    L->status = esdnet_error_set (L->error, ESDNET_ERROR_MODEL_UNKNOWN_TENSOR,
+        "BatchNorm '%s' has rest statistics but the first BatchNorm has "
+        "none: they must be on every BatchNorm or on none", bn_prefix);
+    return cv;
+  }
+  if (m->rest_statistics) {
+    const float *rest_mean = TAKE (L, join (name, bn_prefix, "rest_mean"),
+        false, c_out);
+    const float *rest_var = TAKE (L, join (name, bn_prefix, "rest_var"),
+        false, c_out);
+    cv.rest = twin_conv (L, &cv);
+    if (L->status != ESDNET_OK)
+      return cv;
+    fold_bn (L, cv.rest, bn_prefix, true, gamma, beta, rest_mean, rest_var);
+  }
   if (L->status == ESDNET_OK)
-    fold_bn (L, &cv, bn_prefix);
+    fold_bn (L, &cv, bn_prefix, false, gamma, beta, mean, var);
   return cv;
 }
 
@@ -302,7 +352,7 @@ take_network (loader *L)
 }
 
 static void
-pack_conv (loader *L, esdnet_conv *cv)
+pack_one (loader *L, esdnet_conv *cv)
 {
   if (cv->k != 3 || cv->stride != 1)
     return;
@@ -315,9 +365,9 @@ pack_conv (loader *L, esdnet_conv *cv)
  * the others run the dense kernel, which reads 3x3 stride-1 inputs from
  * the spike bits and the rest unpacked. */
 static void
-spike_conv (loader *L, esdnet_conv *cv)
+spike_one (loader *L, esdnet_conv *cv)
 {
-  pack_conv (L, cv);
+  pack_one (L, cv);
   if (!conv_spike_lut_pays (cv)) {
     L->model->spike_floats |= !cv->packed;
     return;
@@ -325,6 +375,23 @@ spike_conv (loader *L, esdnet_conv *cv)
   float *lut = model_alloc (L, conv_spike_lut_floats (cv), sizeof (float));
   if (lut)
     conv_spike_lut_build (cv, lut);
+}
+
+/* Each prepares a conv and its rest twin alike. */
+static void
+pack_conv (loader *L, esdnet_conv *cv)
+{
+  pack_one (L, cv);
+  if (cv->rest)
+    pack_one (L, cv->rest);
+}
+
+static void
+spike_conv (loader *L, esdnet_conv *cv)
+{
+  spike_one (L, cv);
+  if (cv->rest)
+    spike_one (L, cv->rest);
 }
 
 static void
@@ -395,8 +462,8 @@ esdnet_model_load_from_memory (const void *data, size_t size,
     return NULL;
 
   esdnet_model *m = calloc (1, sizeof *m);
-  loader L = { m, &file, calloc (file.n_tensors + 1, sizeof (bool)), error,
-    ESDNET_OK };
+  loader L = { m, &file, calloc (file.n_tensors + 1, sizeof (bool)), 0,
+    error, ESDNET_OK };
   if (!m || !L.used) {
     esdnet_error_set (error, ESDNET_ERROR_OUT_OF_MEMORY,
         "out of memory loading the model");
@@ -513,6 +580,12 @@ uint64_t
 esdnet_model_param_count (const esdnet_model *m)
 {
   return m ? m->param_count : 0;
+}
+
+int32_t
+esdnet_model_has_rest_statistics (const esdnet_model *m)
+{
+  return m && m->rest_statistics;
 }
 
 double

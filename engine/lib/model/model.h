@@ -2,6 +2,8 @@
  *
  * Weights are converted to float32 at load time and every BatchNorm is
  * folded into the convolution in front of it, so inference never sees BN.
+ * A file with rest statistics (a second set for the first frame after a
+ * reset) gives each of those convolutions a twin with that set folded in.
  */
 #ifndef ESDNET_MODEL_H
 #define ESDNET_MODEL_H
@@ -12,7 +14,8 @@
 #include <stdbool.h>
 
 /* A 2-D convolution, weights [c_out][c_in][k][k], zero padding k/2. */
-typedef struct {
+typedef struct esdnet_conv esdnet_conv;
+struct esdnet_conv {
   int32_t c_in, c_out, k, stride;
   float *weight;
   float *bias;                /* [c_out]; zeros where the layer has none */
@@ -22,7 +25,9 @@ typedef struct {
                                * conv_spike_lut.c, or NULL (dense path) */
   int32_t lut_cout;           /* c_out rounded up to a table vector */
   int32_t lut_span;           /* taps of a row sharing one table index */
-} esdnet_conv;
+  esdnet_conv *rest;          /* the same conv with the BN's rest statistics
+                               * folded in, for frames from rest; or NULL */
+};
 
 /* Spiking residual block with its multi-dimensional attention. */
 typedef struct {
@@ -54,6 +59,7 @@ struct esdnet_model {
   esdnet_frb refine;
   esdnet_conv output;
   uint64_t param_count;
+  bool rest_statistics;               /* every BN conv has its rest twin */
   bool spike_floats;                  /* a spike conv other than 3x3 stride
                                        * 1 lacks tables: the stream needs
                                        * unpacked spikes */

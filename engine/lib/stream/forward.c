@@ -17,7 +17,16 @@ typedef struct {
   int32_t T, threads;
   float decay, threshold;
   int32_t next_lif;
+  bool rest;                  /* the membranes started the frame at rest */
 } pass;
+
+/* The conv to run for a conv + BN: on a frame from rest, the twin with the
+ * rest statistics where the model has them. */
+static const esdnet_conv *
+bn_conv (const pass *p, const esdnet_conv *cv)
+{
+  return p->rest && cv->rest ? cv->rest : cv;
+}
 
 /* BN(conv(LIF(x))) for x [T][cv->c_in][h][w] into out, timestep t at
  * out + t * out_image: the LIF layer next in order (with up2, over the 2x
@@ -30,6 +39,7 @@ spike_conv_into (pass *p, const esdnet_conv *cv, const float *x, bool up2,
 {
   esdnet_stream *s = p->s;
   lif_layer *l = &s->lifs[p->next_lif++];
+  cv = bn_conv (p, cv);
   TIMED (s, ESDNET_WORK_LIF, l->spikes = (up2 ? lif_bits_up2_f32
           : lif_bits_f32) (x, s->spikes, l->v, s->f16_membranes, p->T,
           cv->c_in, h, w, p->decay, p->threshold, p->threads));
@@ -70,8 +80,8 @@ srb (pass *p, const esdnet_srb *b, float *x, int32_t h, int32_t w)
   esdnet_stream *s = p->s;
   spike_conv (p, &b->conv_a, x, h, w, s->acc);
   spike_conv (p, &b->conv_b, s->acc, h, w, s->acc);
-  TIMED (s, DENSE, conv2d_f32 (&b->shortcut, x, p->T, h, w, s->acc, true,
-          p->threads));
+  TIMED (s, DENSE, conv2d_f32 (bn_conv (p, &b->shortcut), x, p->T, h, w,
+          s->acc, true, p->threads));
   TIMED (s, ESDNET_WORK_ATTENTION, mda_residual_f32 (b, p->T, h, w, s->acc,
           x, s->mda_scratch, p->threads));
 }
@@ -106,7 +116,7 @@ esdnet_forward (esdnet_stream *s)
   const esdnet_model *m = s->model;
   const esdnet_config *c = &m->config;
   pass p = { s, c->timesteps, s->threads, 1.0f - 1.0f / c->tau,
-    c->v_threshold, 0 };
+    c->v_threshold, 0, s->at_rest };
   const int32_t T = c->timesteps, d = c->dim;
   const int32_t h1 = s->hp, w1 = s->wp;
   const int32_t h2 = h1 / 2, w2 = w1 / 2, h3 = h1 / 4, w3 = w1 / 4;

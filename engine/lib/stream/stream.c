@@ -221,6 +221,7 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
   s->hp = (height + 3) / 4 * 4;
   s->threads = s->scratch_threads = resolve_threads (threads);
   s->f16_membranes = membranes == ESDNET_MEMBRANES_F16;
+  s->at_rest = true;          /* the membranes are calloc'ed */
   s->luma_len = (size_t) ((width + LUMA_STEP - 1) / LUMA_STEP)
       * (size_t) ((height + LUMA_STEP - 1) / LUMA_STEP);
   const size_t hw1 = (size_t) s->wp * s->hp;
@@ -281,6 +282,7 @@ reset_membranes (esdnet_stream *s)
 {
   for (int32_t i = 0; i < s->n_lifs; i++)
     memset (s->lifs[i].v, 0, s->lifs[i].neurons * membrane_bytes (s));
+  s->at_rest = true;
 }
 
 void
@@ -394,6 +396,7 @@ run_frame (esdnet_stream *s, esdnet_temporal_mode mode)
   if (mode == ESDNET_TEMPORAL_RESET || s->scene_cut)
     reset_membranes (s);
   esdnet_forward (s);
+  s->at_rest = false;
 }
 
 static void

@@ -26,6 +26,7 @@ struct esdnet_stream {
   int32_t threads;
   int32_t scratch_threads;    /* threads mda_scratch has room for */
   bool f16_membranes;
+  bool at_rest;               /* every membrane is 0 (a reset, no frame since) */
 
   lif_layer *lifs;
   int32_t n_lifs;
@@ -68,7 +69,7 @@ struct esdnet_stream {
   } while (0)
 
 /* Runs the network on s->x (padded), leaving the output there; fills
- * per-layer spikes. */
+ * per-layer spikes. Frames from rest use the model's rest statistics. */
 void esdnet_forward (esdnet_stream *s);
 
 #endif
