@@ -24,6 +24,7 @@ reads the engine model file MODEL and writes OUT with the new statistics.
 """
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -34,6 +35,18 @@ from modelfile import export_model, load_model, metadata_to_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOTE = "BatchNorm statistics recomputed"  # starts what the file's training note says
+
+
+@contextlib.contextmanager
+def _statistics_kept(norms):
+    """Forward passes inside leave the BatchNorms' statistics as they were."""
+    saved = [(m.running_mean.clone(), m.running_var.clone(), m.num_batches_tracked.clone())
+             for m in norms]
+    yield
+    for m, (mean, var, count) in zip(norms, saved):
+        m.running_mean.copy_(mean)
+        m.running_var.copy_(var)
+        m.num_batches_tracked.copy_(count)
 
 
 def calibrate_bn(model, dataset, batches, batch_size, device, skip_first=False):
@@ -59,16 +72,11 @@ def calibrate_bn(model, dataset, batches, batch_size, device, skip_first=False):
                 if rain.dim() == 4:
                     model(rain)
                     continue
-                for f in range(rain.shape[1]):
-                    if f == 0 and skip_first:
-                        saved = [(m.running_mean.clone(), m.running_var.clone(),
-                                  m.num_batches_tracked.clone()) for m in norms]
+                if skip_first:
+                    with _statistics_kept(norms):
+                        model(rain[:, 0])
+                for f in range(1 if skip_first else 0, rain.shape[1]):
                     model(rain[:, f])
-                    if f == 0 and skip_first:
-                        for m, (mean, var, count) in zip(norms, saved):
-                            m.running_mean.copy_(mean)
-                            m.running_var.copy_(var)
-                            m.num_batches_tracked.copy_(count)
     finally:
         model.reset_state()
         for m, momentum in zip(norms, momenta):
