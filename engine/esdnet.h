@@ -126,9 +126,19 @@ typedef enum {
 
 const char *esdnet_membrane_precision_to_string (esdnet_membrane_precision p);
 
+/* Self-ensemble: each frame runs through the network as up to 4 views,
+ * the picture itself, mirrored left-right, upside down and both, and the
+ * output is the mean of the views turned back. Each view keeps its own
+ * membranes, so carry mode works as with one. N views cost N times the
+ * work and membranes; averaging them cancels much of the error that
+ * spiking adds (docs/models.md measures the gain). */
+#define ESDNET_MAX_ENSEMBLE 4
+
 typedef struct {
   int32_t num_threads; /* OpenMP threads for this stream; 0 = number of cores */
   esdnet_membrane_precision membranes; /* default ESDNET_MEMBRANES_F32 */
+  int32_t ensemble;    /* views per frame, 1 (default) .. ESDNET_MAX_ENSEMBLE;
+                        * 0 counts as 1 */
 } esdnet_stream_params;
 
 esdnet_stream_params esdnet_stream_default_params (void);
@@ -189,7 +199,8 @@ typedef enum {
 /* "spike conv", "dense conv", "lif", ... */
 const char *esdnet_work_kind_to_string (esdnet_work_kind kind);
 
-/* Counters of the last processed frame. */
+/* Counters of the last processed frame; with an ensemble the counts
+ * (spikes, neurons, ACs, MACs, energies) add up all its views. */
 typedef struct {
   uint64_t spikes;        /* spikes over all LIF layers and timesteps */
   uint64_t neurons;       /* LIF neuron updates (neurons x T) */

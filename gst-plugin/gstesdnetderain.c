@@ -14,6 +14,8 @@
  * Without model-location the element uses the model compiled into it.
  * membrane-precision=f16 keeps the carried membranes in half the memory
  * (a 1920x1080 stream of the built-in model: about 460 MB instead of 570).
+ * ensemble=2..4 runs each frame also mirrored and upside down and averages
+ * the views: a cleaner picture for 2-4 times the work.
  *
  * ## Example launch lines
  * |[
@@ -45,6 +47,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_esdnet_derain_debug);
 #define DEFAULT_STRENGTH 1.0
 #define DEFAULT_POST_STATS 0
 #define DEFAULT_MEMBRANE_PRECISION GST_ESDNET_MEMBRANES_F32
+#define DEFAULT_ENSEMBLE 1
 
 
 enum
@@ -57,6 +60,7 @@ enum
   PROP_STRENGTH,
   PROP_POST_STATS,
   PROP_MEMBRANE_PRECISION,
+  PROP_ENSEMBLE,
 };
 
 #define VIDEO_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, " \
@@ -193,6 +197,14 @@ gst_esdnet_derain_class_init (GstEsdnetDerainClass * klass)
           GST_TYPE_ESDNET_MEMBRANE_PRECISION, DEFAULT_MEMBRANE_PRECISION,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_ENSEMBLE,
+      g_param_spec_uint ("ensemble", "Ensemble",
+          "Views of each frame run through the network, each with its own "
+          "membranes, and averaged: 1 the frame, 2 also mirrored, 3 also "
+          "upside down, 4 also both; N times the work for a cleaner picture",
+          1, ESDNET_MAX_ENSEMBLE, DEFAULT_ENSEMBLE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   gst_element_class_set_static_metadata (element_class,
       "ESDNet deraining filter", "Filter/Effect/Video",
@@ -226,6 +238,7 @@ gst_esdnet_derain_init (GstEsdnetDerain * self)
   self->strength = DEFAULT_STRENGTH;
   self->post_stats = DEFAULT_POST_STATS;
   self->membrane_precision = DEFAULT_MEMBRANE_PRECISION;
+  self->ensemble = DEFAULT_ENSEMBLE;
   gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);
 }
 
@@ -258,6 +271,9 @@ gst_esdnet_derain_set_property (GObject * object, guint prop_id,
       break;
     case PROP_MEMBRANE_PRECISION:
       self->membrane_precision = g_value_get_enum (value);
+      break;
+    case PROP_ENSEMBLE:
+      self->ensemble = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -294,6 +310,9 @@ gst_esdnet_derain_get_property (GObject * object, guint prop_id,
       break;
     case PROP_MEMBRANE_PRECISION:
       g_value_set_enum (value, self->membrane_precision);
+      break;
+    case PROP_ENSEMBLE:
+      g_value_set_uint (value, self->ensemble);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -449,6 +468,7 @@ gst_esdnet_derain_set_info (GstVideoFilter * filter, GstCaps * incaps,
   GST_OBJECT_LOCK (self);
   params.num_threads = (int32_t) self->n_threads;
   params.membranes = (esdnet_membrane_precision) self->membrane_precision;
+  params.ensemble = (int32_t) self->ensemble;
   GST_OBJECT_UNLOCK (self);
 
   free_format_state (self);

@@ -60,6 +60,7 @@ struct _GstEsdnetDerain {
   gdouble strength;
   guint post_stats;
   GstEsdnetMembranePrecision membrane_precision;
+  guint ensemble;
   gboolean reset_pending;     /* set by events and flags, taken per frame */
 
   /* Streaming state: only touched from the streaming thread and state

@@ -8,7 +8,7 @@ table: Y-PSNR, Y-SSIM and flicker (mean |change of output - change of
 ground truth| between consecutive frames, luma levels).
 
     /usr/bin/python3 models/video_flicker.py --esdnet build/engine/cli/esdnet \\
-        --sets /tmp/vt NAME=MODEL [NAME=MODEL ...]
+        --sets /tmp/vt [--ensemble N] NAME=MODEL [NAME=MODEL ...]
 """
 
 import argparse
@@ -19,9 +19,10 @@ import subprocess
 import sys
 
 
-def evaluate(esdnet, model, seq, mode, threads):
+def evaluate(esdnet, model, seq, mode, threads, ensemble):
     out = subprocess.run([esdnet, "eval", "--model", model, "--video", "--temporal", mode,
-                          "--threads", str(threads), "--json", os.path.join(seq, "rain"),
+                          "--threads", str(threads), "--ensemble", str(ensemble),
+                          "--json", os.path.join(seq, "rain"),
                           os.path.join(seq, "clean")], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
@@ -31,6 +32,7 @@ def main():
     p.add_argument("--esdnet", required=True)
     p.add_argument("--sets", required=True)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--ensemble", type=int, default=1, help="views per frame (esdnet eval --ensemble)")
     p.add_argument("models", nargs="+", metavar="NAME=MODEL")
     args = p.parse_args()
     seqs = sorted(os.path.join(args.sets, d) for d in os.listdir(args.sets)
@@ -42,7 +44,8 @@ def main():
     print("|---|---|---|---|---|---|")
     for i, spec in enumerate(args.models):
         name, model = spec.split("=", 1)
-        runs = {mode: [evaluate(args.esdnet, model, s, mode, args.threads) for s in seqs]
+        runs = {mode: [evaluate(args.esdnet, model, s, mode, args.threads, args.ensemble)
+                       for s in seqs]
                 for mode in ("reset", "carry")}
         if i == 0:
             rainy = [r["rainy"] for r in runs["reset"]]

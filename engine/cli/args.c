@@ -183,8 +183,8 @@ cli_parse_temporal (const char *option, const char *text,
   return true;
 }
 
-bool
-cli_parse_membranes (const char *option, const char *text,
+static bool
+parse_membranes (const char *option, const char *text,
     esdnet_membrane_precision *out)
 {
   if (strcmp (text, "f32") == 0)
@@ -196,4 +196,16 @@ cli_parse_membranes (const char *option, const char *text,
     return false;
   }
   return true;
+}
+
+bool
+cli_parse_stream_params (const char *threads_arg, const char *ensemble_arg,
+    const char *membranes_arg, esdnet_stream_params *out)
+{
+  return (!threads_arg || cli_parse_int ("--threads", threads_arg, 0,
+          CLI_MAX_THREADS, &out->num_threads))
+      && (!ensemble_arg || cli_parse_int ("--ensemble", ensemble_arg, 1,
+          ESDNET_MAX_ENSEMBLE, &out->ensemble))
+      && (!membranes_arg || parse_membranes ("--membranes", membranes_arg,
+          &out->membranes));
 }

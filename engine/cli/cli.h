@@ -62,8 +62,11 @@ bool cli_parse_size (const char *option, const char *text, int32_t *width,
     int32_t *height);
 bool cli_parse_temporal (const char *option, const char *text,
     esdnet_temporal_mode *out);
-bool cli_parse_membranes (const char *option, const char *text,
-    esdnet_membrane_precision *out);
+/* The stream options every running command takes: --threads, --ensemble
+ * and, where membranes_arg is given, --membranes. */
+bool cli_parse_stream_params (const char *threads_arg,
+    const char *ensemble_arg, const char *membranes_arg,
+    esdnet_stream_params *out);
 
 
 /* -------------------------------------------------------------- model */
@@ -78,7 +81,7 @@ esdnet_model *cli_load_model (const char *path);
 
 /* Creates a stream, reporting a failure. */
 esdnet_stream *cli_create_stream (const esdnet_model *model, int32_t width,
-    int32_t height, int32_t threads, esdnet_membrane_precision membranes);
+    int32_t height, const esdnet_stream_params *params);
 
 /* Monotonic time in milliseconds. */
 static inline double

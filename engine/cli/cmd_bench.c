@@ -23,6 +23,8 @@ static const char usage[] =
     "                    from one frame to the next\n"
     "  --membranes P     f32 (default) or f16: carried membranes in half\n"
     "                    the memory, a few spikes off the float32 result\n"
+    "  --ensemble N      views per frame, 1 to 4 (default 1): also mirrored,\n"
+    "                    upside down, both, averaged (N times the work)\n"
     "  --layers          also the firing rate of every LIF layer\n"
     "  --json            print one JSON object\n";
 
@@ -30,8 +32,8 @@ static const char usage[] =
 
 typedef struct {
   const char *model_path;
-  int32_t width, height, frames, warmup, threads;
-  esdnet_membrane_precision membranes;
+  int32_t width, height, frames, warmup;
+  esdnet_stream_params params;
   esdnet_temporal_mode mode;
   bool layers;
 } bench_options;
@@ -151,10 +153,11 @@ print_text (const bench_options *o, const bench_result *r,
   const esdnet_frame_stats *s = &r->stats;
   printf ("model         %s\n", cli_model_name (o->model_path));
   printf ("frames        %d of %dx%d after %d warm-up, temporal %s, "
-      "threads %d%s, %s membranes\n", o->frames, o->width, o->height,
-      o->warmup, esdnet_temporal_mode_to_string (o->mode), o->threads,
-      o->threads ? "" : " (one per core)",
-      esdnet_membrane_precision_to_string (o->membranes));
+      "threads %d%s, %s membranes, ensemble %d\n", o->frames, o->width,
+      o->height, o->warmup, esdnet_temporal_mode_to_string (o->mode),
+      o->params.num_threads, o->params.num_threads ? "" : " (one per core)",
+      esdnet_membrane_precision_to_string (o->params.membranes),
+      o->params.ensemble);
   printf ("time          median %.2f ms, min %.2f ms, max %.2f ms, %.2f fps\n",
       r->median_ms, r->min_ms, r->max_ms, 1000.0 / r->median_ms);
   printf ("peak memory   %.1f MB resident\n", r->peak_rss_mb);
@@ -192,9 +195,10 @@ print_json (const bench_options *o, const bench_result *r,
   json_string (&w, "model", cli_model_name (o->model_path));
   json_uint (&w, "width", (uint64_t) o->width);
   json_uint (&w, "height", (uint64_t) o->height);
-  json_uint (&w, "threads", (uint64_t) o->threads);
+  json_uint (&w, "threads", (uint64_t) o->params.num_threads);
   json_string (&w, "membranes",
-      esdnet_membrane_precision_to_string (o->membranes));
+      esdnet_membrane_precision_to_string (o->params.membranes));
+  json_uint (&w, "ensemble", (uint64_t) o->params.ensemble);
   json_string (&w, "temporal", esdnet_temporal_mode_to_string (o->mode));
   json_uint (&w, "frames", (uint64_t) o->frames);
   json_uint (&w, "warmup", (uint64_t) o->warmup);
@@ -243,10 +247,11 @@ cmd_bench (int argc, char **argv)
 {
   const char *model_arg = NULL, *size_arg = NULL, *frames_arg = NULL,
       *warmup_arg = NULL, *threads_arg = NULL, *temporal_arg = NULL,
-      *membranes_arg = NULL;
+      *membranes_arg = NULL, *ensemble_arg = NULL;
   bool json = false;
   bench_options o = { .width = 640, .height = 360, .frames = 10,
-    .warmup = 2, .mode = ESDNET_TEMPORAL_RESET };
+    .warmup = 2, .mode = ESDNET_TEMPORAL_RESET,
+    .params = esdnet_stream_default_params () };
   const cli_option options[] = {
     { "model", &model_arg, NULL },
     { "size", &size_arg, NULL },
@@ -255,6 +260,7 @@ cmd_bench (int argc, char **argv)
     { "threads", &threads_arg, NULL },
     { "temporal", &temporal_arg, NULL },
     { "membranes", &membranes_arg, NULL },
+    { "ensemble", &ensemble_arg, NULL },
     { "layers", NULL, &o.layers },
     { "json", NULL, &json },
   };
@@ -268,19 +274,16 @@ cmd_bench (int argc, char **argv)
               MAX_FRAMES, &o.frames))
       || (warmup_arg && !cli_parse_int ("--warmup", warmup_arg, 0,
               MAX_FRAMES, &o.warmup))
-      || (threads_arg && !cli_parse_int ("--threads", threads_arg, 0,
-              CLI_MAX_THREADS, &o.threads))
+      || !cli_parse_stream_params (threads_arg, ensemble_arg, membranes_arg,
+          &o.params)
       || (temporal_arg && !cli_parse_temporal ("--temporal", temporal_arg,
-              &o.mode))
-      || (membranes_arg && !cli_parse_membranes ("--membranes",
-              membranes_arg, &o.membranes)))
+              &o.mode)))
     return CLI_EXIT_USAGE;
   o.model_path = cli_model_path (model_arg);
 
   esdnet_model *model = cli_load_model (o.model_path);
   esdnet_stream *stream =
-      model ? cli_create_stream (model, o.width, o.height, o.threads,
-      o.membranes) : NULL;
+      model ? cli_create_stream (model, o.width, o.height, &o.params) : NULL;
   bench_result result = { 0 };
   const bool ok = stream && run_bench (&o, stream, &result);
   if (ok)

@@ -22,6 +22,8 @@ static const char usage[] =
     "Options:\n"
     "  --model FILE      model file (default: $ESDNET_MODEL, else the built-in one)\n"
     "  --threads N       threads, 0 = one per core (default 0)\n"
+    "  --ensemble N      views per image, 1 to 4 (default 1): also mirrored,\n"
+    "                    upside down, both; the output is their mean\n"
     "  --temporal MODE   reset (default) or carry: carry treats the images as\n"
     "                    consecutive frames of one video\n"
     "  --crop N          pixels cropped off every border first (default 4)\n"
@@ -41,7 +43,8 @@ typedef struct {
   esdnet_model *model;
   esdnet_stream *stream;
   esdnet_temporal_mode mode;
-  int32_t threads, crop;
+  esdnet_stream_params params;
+  int32_t crop;
   bool video, input_only, per_image;
   scores derained, rainy;
   int32_t count;
@@ -89,8 +92,7 @@ eval_pair (evaluator *e, const char *rain_path, const char *clean_path)
   if (!e->input_only) {
     if (!e->stream || e->prev_w != w || e->prev_h != h) {
       esdnet_stream_free (e->stream);
-      e->stream = cli_create_stream (e->model, w, h, e->threads,
-          ESDNET_MEMBRANES_F32);
+      e->stream = cli_create_stream (e->model, w, h, &e->params);
     }
     ok = e->stream && image_alloc (&out, w, h, &err);
     if (e->stream && !ok) {
@@ -177,12 +179,14 @@ int
 cmd_eval (int argc, char **argv)
 {
   const char *model_arg = NULL, *threads_arg = NULL, *temporal_arg = NULL,
-      *crop_arg = NULL;
+      *crop_arg = NULL, *ensemble_arg = NULL;
   bool json = false;
-  evaluator e = { .mode = ESDNET_TEMPORAL_RESET, .crop = 4 };
+  evaluator e = { .mode = ESDNET_TEMPORAL_RESET, .crop = 4,
+    .params = esdnet_stream_default_params () };
   const cli_option options[] = {
     { "model", &model_arg, NULL },
     { "threads", &threads_arg, NULL },
+    { "ensemble", &ensemble_arg, NULL },
     { "temporal", &temporal_arg, NULL },
     { "crop", &crop_arg, NULL },
     { "video", NULL, &e.video },
@@ -196,8 +200,7 @@ cmd_eval (int argc, char **argv)
   int status = cli_parse_args (&cmd, argc, argv, operands);
   if (status >= 0)
     return status;
-  if ((threads_arg && !cli_parse_int ("--threads", threads_arg, 0,
-              CLI_MAX_THREADS, &e.threads))
+  if (!cli_parse_stream_params (threads_arg, ensemble_arg, NULL, &e.params)
       || (temporal_arg && !cli_parse_temporal ("--temporal", temporal_arg,
               &e.mode))
       || (crop_arg && !cli_parse_int ("--crop", crop_arg, 0, 1000, &e.crop)))
@@ -238,6 +241,7 @@ cmd_eval (int argc, char **argv)
       json_uint (&w, "images", (uint64_t) e.count);
       json_uint (&w, "crop", (uint64_t) e.crop);
       json_string (&w, "temporal", esdnet_temporal_mode_to_string (e.mode));
+      json_uint (&w, "ensemble", (uint64_t) e.params.ensemble);
       print_scores (&w, "rainy", &e.rainy, e.count, e.video);
       if (!e.input_only) {
         print_scores (&w, "derained", &e.derained, e.count, e.video);
@@ -246,9 +250,12 @@ cmd_eval (int argc, char **argv)
       json_close (&w, '}');
       putchar ('\n');
     } else {
-      printf ("%d images, %d-pixel border crop, model %s, %s\n", e.count,
+      printf ("%d images, %d-pixel border crop, model %s, %s", e.count,
           e.crop, e.input_only ? "none" : cli_model_name (model_path),
           esdnet_temporal_mode_to_string (e.mode));
+      if (e.params.ensemble > 1 && !e.input_only)
+        printf (", ensemble of %d views", e.params.ensemble);
+      putchar ('\n');
       print_scores (NULL, "rainy", &e.rainy, e.count, e.video);
       if (!e.input_only) {
         print_scores (NULL, "derained", &e.derained, e.count, e.video);

@@ -123,7 +123,7 @@ fit_format (video_job *j, const GstVideoInfo *in)
     return true;
   g_clear_pointer (&j->stream, esdnet_stream_free);
   j->stream = cli_create_stream (j->settings->model, w, h,
-      j->settings->threads, j->settings->membranes);
+      &j->settings->params);
   if (!j->stream)
     return false;
   j->width = w;

@@ -12,8 +12,7 @@
 
 typedef struct {
   const esdnet_model *model;
-  int32_t threads;            /* 0: one per core */
-  esdnet_membrane_precision membranes;
+  esdnet_stream_params params;
   esdnet_temporal_mode mode;
   double scene_cut;           /* carry mode: reset above this luma change, 0 never */
   bool side_by_side;          /* original | derained, twice as wide */

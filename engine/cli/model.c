@@ -42,13 +42,10 @@ cli_load_model (const char *path)
 
 esdnet_stream *
 cli_create_stream (const esdnet_model *model, int32_t width, int32_t height,
-    int32_t threads, esdnet_membrane_precision membranes)
+    const esdnet_stream_params *params)
 {
-  esdnet_stream_params params = esdnet_stream_default_params ();
-  params.num_threads = threads;
-  params.membranes = membranes;
   esdnet_error err;
-  esdnet_stream *s = esdnet_stream_create (model, width, height, &params, &err);
+  esdnet_stream *s = esdnet_stream_create (model, width, height, params, &err);
   if (!s)
     cli_error ("cannot process %dx%d frames: %s", width, height, err.message);
   return s;

@@ -299,6 +299,35 @@ def bench(tmp):
           and layered["layers"][0]["name"] in text, f"text output {text!r}")
 
 
+def ensemble(tmp):
+    """--ensemble N: another picture (the mean of N views), N times the
+    operations, and the count reported by bench and eval."""
+    rain, clean = os.path.join(tmp, "rain"), os.path.join(tmp, "clean")
+    os.mkdir(rain)
+    os.mkdir(clean)
+    src = os.path.join(rain, "a.png")
+    make_images("snow", src, 29, 17)
+    make_images("smpte", os.path.join(clean, "a.png"), 29, 17)
+    pictures = {}
+    for n in ("1", "4"):
+        dst = os.path.join(tmp, f"out{n}.png")
+        run_ok("derain", "--model", MODEL, "--ensemble", n, src, dst)
+        pictures[n] = read(dst)
+    check(pictures["1"] != pictures["4"], "--ensemble 4 wrote the one-view picture")
+    r = {n: json.loads(run_ok("bench", "--model", MODEL, "--size", "32x24",
+                              "--frames", "1", "--warmup", "0", "--ensemble", n,
+                              "--json")) for n in ("1", "2")}
+    check(r["1"]["ensemble"] == 1 and r["2"]["ensemble"] == 2,
+          f"ensemble reported {r['1']['ensemble']}, {r['2']['ensemble']}")
+    for key in ("macs", "ann_macs"):
+        check(abs(r["2"][key] - 2 * r["1"][key]) <= 1e-9 * r["1"][key],
+              f"{key}: {r['2'][key]} with 2 views, {r['1'][key]} with 1")
+    text = run_ok("eval", "--model", MODEL, "--ensemble", "3", rain, clean)
+    check("ensemble of 3 views" in text, f"eval output {text!r}")
+    result = json.loads(run_ok("eval", "--model", MODEL, "--json", rain, clean))
+    check(result["ensemble"] == 1, f"eval --json ensemble {result.get('ensemble')}")
+
+
 def help_and_version(tmp):
     check("Usage: esdnet COMMAND" in run_ok("--help"), "esdnet --help")
     for command in ("derain", "info", "bench"):
@@ -356,6 +385,10 @@ def errors(tmp):
         (["bench", *m, "--size", "32x24 "], 2, "--size", None),
         (["bench", *m, "--frames", "0"], 2, "--frames", None),
         (["bench", *m, "--membranes", "f8"], 2, "neither f32 nor f16", None),
+        (["bench", *m, "--ensemble", "5"], 2, "--ensemble: 5 is out of range",
+         None),
+        (["derain", *m, "--ensemble", "0", image, out], 2, "--ensemble", None),
+        (["eval", *m, "--ensemble", "two", tmp, tmp], 2, "--ensemble", None),
         (["bench", *m, "--warmup", ""], 2, "--warmup", None),
         (["bench", *m, "extra"], 2, "unexpected operand", None),
         (["bench", *m, "--fast"], 2, "unknown option '--fast'", None),
@@ -541,7 +574,8 @@ def video_errors(tmp):
 
 
 CASES = {f.__name__: f for f in (derain_png, builtin_model, derain_jpeg, derain_directory,
-                                  derain_sizes, info, bench, help_and_version,
+                                  derain_sizes, info, bench, ensemble,
+                                  help_and_version,
                                   errors, derain_video, video_side_by_side,
                                   video_temporal_reset, video_interrupt,
                                   video_errors)}

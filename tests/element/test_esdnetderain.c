@@ -220,7 +220,7 @@ typedef struct
 
 static Engine *
 engine_new (const gchar * path, gint width, gint height,
-    esdnet_membrane_precision membranes)
+    esdnet_membrane_precision membranes, gint ensemble)
 {
   Engine *e = g_new0 (Engine, 1);
   esdnet_stream_params params = esdnet_stream_default_params ();
@@ -228,6 +228,7 @@ engine_new (const gchar * path, gint width, gint height,
 
   params.num_threads = 1;
   params.membranes = membranes;
+  params.ensemble = ensemble;
   e->model = esdnet_model_load_from_file (path, &err);
   fail_unless (e->model != NULL, "%s", err.message);
   e->stream = esdnet_stream_create (e->model, width, height, &params, &err);
@@ -368,12 +369,13 @@ GST_END_TEST;
 static void
 check_against_engine_with (const gchar * model, gboolean use_builtin,
     gint mode, gint width, gint height, gint frames,
-    esdnet_membrane_precision membranes)
+    esdnet_membrane_precision membranes, gint ensemble)
 {
   GRand *rng = g_rand_new_with_seed (width * 1000 + height + mode);
   GstHarness *h = harness_new (use_builtin ? NULL : model,
-      "temporal-mode", mode, "membrane-precision", membranes, NULL);
-  Engine *e = engine_new (model, width, height, membranes);
+      "temporal-mode", mode, "membrane-precision", membranes,
+      "ensemble", ensemble, NULL);
+  Engine *e = engine_new (model, width, height, membranes, ensemble);
 
   gst_harness_set_src_caps (h, caps_new (GST_VIDEO_FORMAT_RGB, width,
           height));
@@ -398,7 +400,7 @@ check_against_engine (const gchar * model, gboolean use_builtin,
     gint mode, gint width, gint height, gint frames)
 {
   check_against_engine_with (model, use_builtin, mode, width, height, frames,
-      ESDNET_MEMBRANES_F32);
+      ESDNET_MEMBRANES_F32, 1);
 }
 
 GST_START_TEST (test_engine_output_reset)
@@ -423,8 +425,8 @@ GST_START_TEST (test_engine_output_carry_f16)
 {
   const gint width = 40, height = 32, frames = 4;
   GRand *rng = g_rand_new_with_seed (16);
-  Engine *f32 = engine_new (D16_MODEL, width, height, ESDNET_MEMBRANES_F32);
-  Engine *f16 = engine_new (D16_MODEL, width, height, ESDNET_MEMBRANES_F16);
+  Engine *f32 = engine_new (D16_MODEL, width, height, ESDNET_MEMBRANES_F32, 1);
+  Engine *f16 = engine_new (D16_MODEL, width, height, ESDNET_MEMBRANES_F16, 1);
   gint differing = 0;
 
   for (gint i = 0; i < frames; i++) {
@@ -442,7 +444,36 @@ GST_START_TEST (test_engine_output_carry_f16)
   g_rand_free (rng);
   fail_unless (differing > 0, "f16 and f32 membranes gave the same frames");
   check_against_engine_with (D16_MODEL, FALSE, MODE_CARRY, width, height,
-      frames, ESDNET_MEMBRANES_F16);
+      frames, ESDNET_MEMBRANES_F16, 1);
+}
+
+GST_END_TEST;
+
+/* ensemble reaches the engine: the element's output is the engine's with
+ * as many views, which is not the one-view output. */
+GST_START_TEST (test_engine_output_ensemble)
+{
+  const gint width = 15, height = 10;
+  GRand *rng = g_rand_new_with_seed (3);
+  Engine *one = engine_new (D16_MODEL, width, height, ESDNET_MEMBRANES_F32, 1);
+  Engine *three = engine_new (D16_MODEL, width, height,
+      ESDNET_MEMBRANES_F32, 3);
+  GstBuffer *in = random_frame (GST_VIDEO_FORMAT_RGB, width, height, rng);
+  GstBuffer *a = engine_process (one, in, ESDNET_TEMPORAL_RESET);
+  GstBuffer *b = engine_process (three, in, ESDNET_TEMPORAL_RESET);
+
+  fail_unless (frames_differ (&one->info, a, b) > 0,
+      "three views gave the one-view frame");
+  gst_buffer_unref (in);
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  engine_free (one);
+  engine_free (three);
+  g_rand_free (rng);
+  check_against_engine_with (D16_MODEL, FALSE, MODE_CARRY, width, height, 3,
+      ESDNET_MEMBRANES_F32, 3);
+  check_against_engine_with (SMALL_MODEL, FALSE, MODE_RESET, 16, 12, 2,
+      ESDNET_MEMBRANES_F32, 4);
 }
 
 GST_END_TEST;
@@ -1373,6 +1404,7 @@ esdnetderain_suite (void)
   tcase_add_test (tc, test_engine_output_reset);
   tcase_add_test (tc, test_engine_output_carry);
   tcase_add_test (tc, test_engine_output_carry_f16);
+  tcase_add_test (tc, test_engine_output_ensemble);
   tcase_add_test (tc, test_builtin_model);
   suite_add_tcase (s, tc);
 

@@ -56,6 +56,48 @@ planar_f32_to_rgb_u8 (const float *src, int32_t wp, int32_t hp, int32_t w,
   }
 }
 
+/* Source index of output position i of n along a flipped axis; positions
+ * past the picture (the padding) take its last one. */
+static inline int32_t
+flip_index (int32_t i, int32_t n, bool flip)
+{
+  const int32_t e = i < n ? i : n - 1;
+  return flip ? n - 1 - e : e;
+}
+
+void
+planar_f32_flip_pad (const float *src, int32_t w, int32_t h, int32_t wp,
+    int32_t hp, int32_t flip, float *dst, int32_t threads)
+{
+#pragma omp parallel for num_threads(threads)
+  for (int32_t r = 0; r < 3 * hp; r++) {
+    const int32_t c = r / hp, y = r % hp;
+    const float *row = src + ((size_t) c * hp + flip_index (y, h,
+            flip & FLIP_Y)) * wp;
+    float *o = dst + (size_t) r * wp;
+    for (int32_t x = 0; x < wp; x++)
+      o[x] = row[flip_index (x, w, flip & FLIP_X)];
+  }
+}
+
+void
+planar_f32_unflip_accumulate (const float *src, int32_t w, int32_t h,
+    int32_t wp, int32_t hp, int32_t flip, float weight, bool first,
+    float *dst, int32_t threads)
+{
+#pragma omp parallel for num_threads(threads)
+  for (int32_t r = 0; r < 3 * h; r++) {
+    const int32_t c = r / h, y = r % h;
+    const float *row = src + ((size_t) c * hp + flip_index (y, h,
+            flip & FLIP_Y)) * wp;
+    float *o = dst + ((size_t) c * hp + y) * wp;
+    for (int32_t x = 0; x < w; x++) {
+      const float v = weight * row[flip_index (x, w, flip & FLIP_X)];
+      o[x] = first ? v : o[x] + v;
+    }
+  }
+}
+
 HOT_CLONES void
 f16_to_f32_n (const uint16_t *src, float *dst, size_t n)
 {

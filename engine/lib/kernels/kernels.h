@@ -216,4 +216,18 @@ void planar_f32_to_rgb_u8 (const float *src, int32_t wp, int32_t hp,
     int32_t w, int32_t h, uint8_t *dst, int32_t stride, int32_t pixel_stride,
     int32_t threads);
 
+/* Views of the self-ensemble: bit 0 mirrors left-right, bit 1 turns upside
+ * down (view 3 does both). */
+#define FLIP_X 1
+#define FLIP_Y 2
+/* dst [3][hp][wp] = the w x h picture of src [3][hp][wp] flipped, padded
+ * by replicating its last column and row as the frame converters do. */
+void planar_f32_flip_pad (const float *src, int32_t w, int32_t h,
+    int32_t wp, int32_t hp, int32_t flip, float *dst, int32_t threads);
+/* Over the w x h picture of [3][hp][wp] planes: dst = weight * src flipped
+ * back (first), else dst += that. The same flip undoes itself. */
+void planar_f32_unflip_accumulate (const float *src, int32_t w, int32_t h,
+    int32_t wp, int32_t hp, int32_t flip, float weight, bool first,
+    float *dst, int32_t threads);
+
 #endif

@@ -40,7 +40,7 @@ spike_conv_into (pass *p, const esdnet_conv *cv, const float *x, bool up2,
   esdnet_stream *s = p->s;
   lif_layer *l = &s->lifs[p->next_lif++];
   cv = bn_conv (p, cv);
-  TIMED (s, ESDNET_WORK_LIF, l->spikes = (up2 ? lif_bits_up2_f32
+  TIMED (s, ESDNET_WORK_LIF, l->spikes += (up2 ? lif_bits_up2_f32
           : lif_bits_f32) (x, s->spikes, l->v, s->f16_membranes, p->T,
           cv->c_in, h, w, p->decay, p->threshold, p->threads));
   if (cv->lut)

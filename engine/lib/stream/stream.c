@@ -38,7 +38,8 @@ add_lif (lif_plan *pl, size_t neurons, double fanout, const char *format,
   va_end (args);
   l->neurons = neurons;
   l->fanout = fanout;
-  l->v = calloc (neurons ? neurons : 1, membrane_bytes (pl->s));
+  l->v = l->v_views = calloc ((neurons ? neurons : 1) * pl->s->views,
+      membrane_bytes (pl->s));
   pl->ok = l->v != NULL;
 }
 
@@ -92,6 +93,7 @@ esdnet_stream_default_params (void)
 {
   esdnet_stream_params p = { 0 };
   p.membranes = ESDNET_MEMBRANES_F32;
+  p.ensemble = 1;
   return p;
 }
 
@@ -133,7 +135,7 @@ typedef struct {
   size_t bytes;
 } buffer_spec;
 
-#define N_BUFFERS 12
+#define N_BUFFERS 14
 #define LUMA_STEP 4
 #define BUF(name, count) { (void **) &s->name, (count) * sizeof *s->name }
 
@@ -157,8 +159,11 @@ buffer_specs (esdnet_stream *s, buffer_spec b[N_BUFFERS])
   const size_t spikes = max_size (spike_map_bytes (Ti, 2 * di, s->hp, s->wp),
       max_size (spike_map_bytes (Ti, 4 * di, s->hp / 2, s->wp / 2),
           spike_map_bytes (Ti, 4 * di, s->hp / 4, s->wp / 4)));
+  const size_t ensemble = s->views > 1 ? 3 * hw1 : 0;
   const buffer_spec specs[N_BUFFERS] = {
     BUF (x, 3 * hw1),
+    BUF (in, ensemble),
+    BUF (sum, ensemble),
     BUF (e1, T * d * hw1),
     BUF (d1, T * 2 * d * hw1),
     BUF (e2, T * 2 * d * hw2),
@@ -208,6 +213,11 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
     return esdnet_error_set (error, ESDNET_ERROR_INVALID_ARGUMENT,
         "membrane precision %d is neither f32 nor f16", (int) membranes),
         NULL;
+  const int32_t views = params && params->ensemble ? params->ensemble : 1;
+  if (views < 1 || views > ESDNET_MAX_ENSEMBLE)
+    return esdnet_error_set (error, ESDNET_ERROR_INVALID_ARGUMENT,
+        "ensemble of %d views is outside 1..%d", views, ESDNET_MAX_ENSEMBLE),
+        NULL;
 
   esdnet_stream *s = calloc (1, sizeof *s);
   if (!s)
@@ -222,6 +232,7 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
   s->threads = s->scratch_threads = resolve_threads (threads);
   s->f16_membranes = membranes == ESDNET_MEMBRANES_F16;
   s->at_rest = true;          /* the membranes are calloc'ed */
+  s->views = views;
   s->luma_len = (size_t) ((width + LUMA_STEP - 1) / LUMA_STEP)
       * (size_t) ((height + LUMA_STEP - 1) / LUMA_STEP);
   const size_t hw1 = (size_t) s->wp * s->hp;
@@ -231,9 +242,9 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
   uint64_t bytes = 0;
   for (int i = 0; i < N_BUFFERS; i++)
     bytes += b[i].bytes;
-  /* The membranes: one per neuron of every LIF layer, about a third of
-   * the activations' size in float32. */
-  bytes += bytes / (s->f16_membranes ? 6 : 3);
+  /* The membranes: one per neuron of every LIF layer and view, about a
+   * third of the activations' size in float32 for each view. */
+  bytes += bytes / (s->f16_membranes ? 6 : 3) * (uint64_t) views;
   const uint64_t ram = physical_memory ();
   if (ram && bytes > ram) {
     esdnet_stream_free (s);
@@ -250,8 +261,8 @@ esdnet_stream_create (const esdnet_model *model, int32_t width,
   }
   if (!plan_lifs (s))
     goto oom;
-  s->macs = frame_macs (c, hw1);
-  s->ann_macs = esdnet_config_dense_macs_per_pixel (c, 1) * hw1;
+  s->macs = frame_macs (c, hw1) * views;
+  s->ann_macs = esdnet_config_dense_macs_per_pixel (c, 1) * hw1 * views;
   return s;
 
 oom:
@@ -268,7 +279,7 @@ esdnet_stream_free (esdnet_stream *s)
     return;
   if (s->lifs)
     for (int32_t i = 0; i < s->n_lifs; i++)
-      free (s->lifs[i].v);
+      free (s->lifs[i].v_views);
   free (s->lifs);
   buffer_spec b[N_BUFFERS];
   buffer_specs (s, b);
@@ -281,7 +292,8 @@ static void
 reset_membranes (esdnet_stream *s)
 {
   for (int32_t i = 0; i < s->n_lifs; i++)
-    memset (s->lifs[i].v, 0, s->lifs[i].neurons * membrane_bytes (s));
+    memset (s->lifs[i].v_views, 0, s->lifs[i].neurons * s->views
+        * membrane_bytes (s));
   s->at_rest = true;
 }
 
@@ -363,7 +375,25 @@ check_image (esdnet_stream *s, const esdnet_image_u8 *img, const char *which)
   return ESDNET_OK;
 }
 
-/* Mean absolute luma change of the (padded planar) input frame s->x from
+/* The buffer a frame comes into: with an ensemble each view is made from
+ * it into s->x. */
+static float *
+frame_input (esdnet_stream *s)
+{
+  return s->views > 1 ? s->in : s->x;
+}
+
+/* Points every LIF layer at the membranes of ensemble view k. */
+static void
+select_view (esdnet_stream *s, int32_t k)
+{
+  for (int32_t i = 0; i < s->n_lifs; i++) {
+    lif_layer *l = &s->lifs[i];
+    l->v = (char *) l->v_views + (size_t) k * l->neurons * membrane_bytes (s);
+  }
+}
+
+/* Mean absolute luma change of the (padded planar) input frame from
  * the previous one; the frame's luma is kept for the next. -1 for the
  * first frame. Luma is recorded on every frame, so that turning detection
  * on compares with the frame just before, not an old one. */
@@ -374,7 +404,7 @@ luma_change (esdnet_stream *s)
   double sum = 0.0;
   size_t i = 0;
   for (int32_t y = 0; y < s->height; y += LUMA_STEP) {
-    const float *r = s->x + (size_t) y * s->wp;
+    const float *r = frame_input (s) + (size_t) y * s->wp;
     for (int32_t x = 0; x < s->width; x += LUMA_STEP, i++) {
       const float luma = 0.299f * r[x] + 0.587f * r[plane + x]
           + 0.114f * r[2 * plane + x];
@@ -387,7 +417,9 @@ luma_change (esdnet_stream *s)
   return first ? -1.0 : sum / (double) s->luma_len;
 }
 
-static void
+/* Runs the frame in frame_input() through every view; returns the padded
+ * planar output. */
+static const float *
 run_frame (esdnet_stream *s, esdnet_temporal_mode mode)
 {
   s->luma_change = luma_change (s);
@@ -395,8 +427,24 @@ run_frame (esdnet_stream *s, esdnet_temporal_mode mode)
       && s->luma_change > s->scene_cut_threshold;
   if (mode == ESDNET_TEMPORAL_RESET || s->scene_cut)
     reset_membranes (s);
-  esdnet_forward (s);
+  for (int32_t i = 0; i < s->n_lifs; i++)
+    s->lifs[i].spikes = 0;
+  if (s->views == 1) {
+    esdnet_forward (s);
+    s->at_rest = false;
+    return s->x;
+  }
+  for (int32_t k = 0; k < s->views; k++) {
+    select_view (s, k);
+    TIMED (s, ESDNET_WORK_IO, planar_f32_flip_pad (s->in, s->width,
+            s->height, s->wp, s->hp, k, s->x, s->threads));
+    esdnet_forward (s);
+    TIMED (s, ESDNET_WORK_IO, planar_f32_unflip_accumulate (s->x, s->width,
+            s->height, s->wp, s->hp, k, 1.0f / s->views, k == 0, s->sum,
+            s->threads));
+  }
   s->at_rest = false;
+  return s->sum;
 }
 
 static void
@@ -408,9 +456,9 @@ finish_stats (esdnet_stream *s)
   for (int32_t i = 0; i < s->n_lifs; i++) {
     const lif_layer *l = &s->lifs[i];
     st->spikes += l->spikes;
-    st->neurons += (uint64_t) l->neurons * (uint64_t) T;
+    st->neurons += (uint64_t) l->neurons * (uint64_t) T * s->views;
     st->acs += (double) l->spikes * l->fanout;
-    st->synaptic_ops += (double) l->neurons * T * l->fanout;
+    st->synaptic_ops += (double) l->neurons * T * s->views * l->fanout;
   }
   st->firing_rate = st->neurons ? (double) st->spikes / st->neurons : 0.0;
   st->macs = s->macs;
@@ -435,10 +483,10 @@ esdnet_stream_process_u8 (esdnet_stream *s, const esdnet_image_u8 *input,
     return status;
   memset (s->work_ms, 0, sizeof s->work_ms);
   TIMED (s, ESDNET_WORK_IO, rgb_u8_to_planar_f32 (input->data, input->stride,
-          input->pixel_stride, s->width, s->height, s->x, s->wp, s->hp,
-          s->threads));
-  run_frame (s, mode);
-  TIMED (s, ESDNET_WORK_IO, planar_f32_to_rgb_u8 (s->x, s->wp, s->hp, s->width,
+          input->pixel_stride, s->width, s->height, frame_input (s), s->wp,
+          s->hp, s->threads));
+  const float *y = run_frame (s, mode);
+  TIMED (s, ESDNET_WORK_IO, planar_f32_to_rgb_u8 (y, s->wp, s->hp, s->width,
           s->height, output->data, output->stride, output->pixel_stride,
           s->threads));
   finish_stats (s);
@@ -458,14 +506,14 @@ esdnet_stream_process_f32 (esdnet_stream *s, const float *input,
     return stream_fail (s, ESDNET_ERROR_INVALID_ARGUMENT,
         "input or output buffer is NULL");
   memset (s->work_ms, 0, sizeof s->work_ms);
-  TIMED (s, ESDNET_WORK_IO, planar_f32_pad (input, s->width, s->height, s->x, s->wp, s->hp,
-          s->threads));
-  run_frame (s, mode);
+  TIMED (s, ESDNET_WORK_IO, planar_f32_pad (input, s->width, s->height,
+          frame_input (s), s->wp, s->hp, s->threads));
+  const float *y = run_frame (s, mode);
   const size_t plane = (size_t) s->wp * s->hp;
   TIMED (s, ESDNET_WORK_IO, for (int32_t c = 0; c < 3; c++)
-      for (int32_t y = 0; y < s->height; y++)
-        memcpy (output + ((size_t) c * s->height + y) * s->width,
-            s->x + c * plane + (size_t) y * s->wp,
+      for (int32_t row = 0; row < s->height; row++)
+        memcpy (output + ((size_t) c * s->height + row) * s->width,
+            y + c * plane + (size_t) row * s->wp,
             s->width * sizeof (float)));
   finish_stats (s);
   return ESDNET_OK;
@@ -501,7 +549,8 @@ esdnet_stream_get_layer_stats (const esdnet_stream *s, int32_t index,
   if (!s || !stats || index < 0 || index >= s->n_lifs)
     return ESDNET_ERROR_INVALID_ARGUMENT;
   const lif_layer *l = &s->lifs[index];
-  const uint64_t neurons = (uint64_t) l->neurons * s->model->config.timesteps;
+  const uint64_t neurons = (uint64_t) l->neurons
+      * s->model->config.timesteps * s->views;
   stats->name = l->name;
   stats->spikes = l->spikes;
   stats->neurons = neurons;

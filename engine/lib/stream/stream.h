@@ -13,10 +13,12 @@
 typedef struct {
   char name[LIF_NAME_SIZE];
   void *v;                    /* membrane, one per neuron: float, or
-                               * binary16 where the stream says so */
+                               * binary16 where the stream says so; of
+                               * the ensemble view being run */
+  void *v_views;              /* every view's membranes, one after another */
   size_t neurons;             /* per timestep */
   double fanout;              /* synaptic ops per spike in the conv it feeds */
-  uint64_t spikes;            /* during the last frame */
+  uint64_t spikes;            /* during the last frame, all views */
 } lif_layer;
 
 struct esdnet_stream {
@@ -27,6 +29,7 @@ struct esdnet_stream {
   int32_t scratch_threads;    /* threads mda_scratch has room for */
   bool f16_membranes;
   bool at_rest;               /* every membrane is 0 (a reset, no frame since) */
+  int32_t views;              /* ensemble views per frame (1: none) */
 
   lif_layer *lifs;
   int32_t n_lifs;
@@ -34,6 +37,8 @@ struct esdnet_stream {
   /* Activations [T][c][h][w] at level 1 (full), 2 (half) and 3 (quarter). */
   float *x;                   /* [3] padded input frame; the output conv
                                * then adds its residual onto it in place */
+  float *in, *sum;            /* [3] each, ensembles only: the frame as it
+                               * came, and the mean of the views' outputs */
   float *e1, *d1;             /* [d], [2d] (d1 = cat(up(D2), E1), then D1) */
   float *e2, *cat2, *d2;      /* [2d], [4d], [2d] */
   float *e3;                  /* [4d]: E3, then D3 in place */
@@ -68,8 +73,8 @@ struct esdnet_stream {
     (s)->work_ms[kind] += (omp_get_wtime () - t0_) * 1e3; \
   } while (0)
 
-/* Runs the network on s->x (padded), leaving the output there; fills
- * per-layer spikes. Frames from rest use the model's rest statistics. */
+/* Runs the network on s->x (padded), leaving the output there; adds to
+ * the per-layer spike counts. Frames from rest use the model's rest statistics. */
 void esdnet_forward (esdnet_stream *s);
 
 #endif
