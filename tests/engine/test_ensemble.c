@@ -3,7 +3,7 @@
  * mirrored and upside-down frames, turned back, each view with its own
  * membranes in carry mode; for each model given. */
 #include "esdnet.h"
-#include "check.h"
+#include "each_model.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -169,29 +169,19 @@ test_reset_and_arguments (const esdnet_model *m)
       "the default is not one view");
 }
 
+static void
+test_model (const esdnet_model *m)
+{
+  for (int32_t views = 1; views <= ESDNET_MAX_ENSEMBLE; views++)
+    test_views (m, views, ESDNET_TEMPORAL_RESET, 1);
+  /* Later frames match only if every view carried its own membranes. */
+  test_views (m, ESDNET_MAX_ENSEMBLE, ESDNET_TEMPORAL_CARRY, 3);
+  test_u8 (m);
+  test_reset_and_arguments (m);
+}
+
 int
 main (int argc, char **argv)
 {
-  if (argc < 2) {
-    fprintf (stderr, "usage: %s MODEL...\n", argv[0]);
-    return 2;
-  }
-  for (int i = 1; i < argc; i++) {
-    esdnet_error err;
-    esdnet_model *m = esdnet_model_load_from_file (argv[i], &err);
-    if (!m) {
-      fprintf (stderr, "%s\n", err.message);
-      return 1;
-    }
-    for (int32_t views = 1; views <= ESDNET_MAX_ENSEMBLE; views++)
-      test_views (m, views, ESDNET_TEMPORAL_RESET, 1);
-    /* Later frames match only if every view carried its own membranes. */
-    test_views (m, ESDNET_MAX_ENSEMBLE, ESDNET_TEMPORAL_CARRY, 3);
-    test_u8 (m);
-    test_reset_and_arguments (m);
-    esdnet_model_free (m);
-  }
-  if (failures)
-    fprintf (stderr, "%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  return run_on_each_model (argc, argv, test_model);
 }

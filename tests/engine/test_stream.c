@@ -3,7 +3,7 @@
  * each model given (one with rest statistics makes the cuts and resets
  * also pick them). */
 #include "esdnet.h"
-#include "check.h"
+#include "each_model.h"
 
 #include <stdlib.h>
 #include <math.h>
@@ -173,21 +173,5 @@ test_model (const esdnet_model *m)
 int
 main (int argc, char **argv)
 {
-  if (argc < 2) {
-    fprintf (stderr, "usage: %s MODEL...\n", argv[0]);
-    return 2;
-  }
-  for (int i = 1; i < argc; i++) {
-    esdnet_error err;
-    esdnet_model *m = esdnet_model_load_from_file (argv[i], &err);
-    if (!m) {
-      fprintf (stderr, "%s\n", err.message);
-      return 1;
-    }
-    test_model (m);
-    esdnet_model_free (m);
-  }
-  if (failures)
-    fprintf (stderr, "%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  return run_on_each_model (argc, argv, test_model);
 }
