@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -185,13 +186,26 @@ def decode_clip(video, cache_root):
     if not os.path.exists(done):
         if shutil.which("gst-launch-1.0") is None:
             raise RuntimeError("gst-launch-1.0 is not installed")
-        shutil.rmtree(out, ignore_errors=True)
-        os.makedirs(out)
-        subprocess.run(["gst-launch-1.0", "-q", "filesrc", f"location={video}", "!", "decodebin",
-                        "!", "videoconvert", "!", "jpegenc", "quality=95", "!", "multifilesink",
-                        f"location={os.path.join(out, '%05d.jpg')}"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        open(done, "w").close()
+        # Each process decodes into a folder of its own and renames it into
+        # place, so runs started side by side never write into one folder.
+        os.makedirs(cache_root, exist_ok=True)
+        work = tempfile.mkdtemp(prefix=".decoding-", dir=cache_root)
+        try:
+            subprocess.run(["gst-launch-1.0", "-q", "filesrc", f"location={video}", "!",
+                            "decodebin", "!", "videoconvert", "!", "jpegenc", "quality=95", "!",
+                            "multifilesink", f"location={os.path.join(work, '%05d.jpg')}"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            open(os.path.join(work, ".complete"), "w").close()
+            try:
+                os.rename(work, out)
+            except OSError:
+                # out is either another run's finished folder (keep it) or an
+                # unfinished one from an interrupted older version (replace it).
+                if not os.path.exists(done):
+                    shutil.rmtree(out)
+                    os.rename(work, out)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return list_images(out)
 
 

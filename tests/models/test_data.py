@@ -199,6 +199,42 @@ def test_synthetic_datasets():
         assert rain.shape == clean.shape == (3, 3, 32, 32)
 
 
+def test_decode_clip_side_by_side():
+    """Runs started together decode a clip once each without clobbering one another,
+    and an unfinished folder left by an interrupted decode is replaced."""
+    import shutil
+    import threading
+    if shutil.which("gst-launch-1.0") is None:
+        print("  (gst-launch-1.0 missing: decode_clip not checked)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = os.path.join(tmp, "bars.avi")
+        subprocess.run(["gst-launch-1.0", "-q", "videotestsrc", "num-buffers=6", "!",
+                        "video/x-raw,width=64,height=48", "!", "jpegenc", "!", "avimux", "!",
+                        "filesink", f"location={clip}"], check=True)
+        cache = os.path.join(tmp, "cache")
+        os.makedirs(os.path.join(cache, "bars"))
+        open(os.path.join(cache, "bars", "00000.jpg"), "w").close()  # unfinished, no .complete
+        results, errors = [], []
+
+        def decode():
+            try:
+                results.append(data.decode_clip(clip, cache))
+            except Exception as e:  # collected: a thread's exception would go unseen
+                errors.append(e)
+
+        threads = [threading.Thread(target=decode) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        assert len(results) == 3 and all(r == results[0] for r in results)
+        assert len(results[0]) == 6
+        assert all(Image.open(f).size == (64, 48) for f in results[0])
+        assert sorted(os.listdir(cache)) == ["bars"]  # no working folders left behind
+
+
 def test_synthrain_cli():
     rng = np.random.default_rng(10)
     with tempfile.TemporaryDirectory() as tmp:
