@@ -15,12 +15,12 @@ DataLoader workers need no shared random state.
 """
 
 import argparse
+import fcntl
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import torch
@@ -186,26 +186,20 @@ def decode_clip(video, cache_root):
     if not os.path.exists(done):
         if shutil.which("gst-launch-1.0") is None:
             raise RuntimeError("gst-launch-1.0 is not installed")
-        # Each process decodes into a folder of its own and renames it into
-        # place, so runs started side by side never write into one folder.
         os.makedirs(cache_root, exist_ok=True)
-        work = tempfile.mkdtemp(prefix=".decoding-", dir=cache_root)
-        try:
-            subprocess.run(["gst-launch-1.0", "-q", "filesrc", f"location={video}", "!",
-                            "decodebin", "!", "videoconvert", "!", "jpegenc", "quality=95", "!",
-                            "multifilesink", f"location={os.path.join(work, '%05d.jpg')}"],
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            open(os.path.join(work, ".complete"), "w").close()
-            try:
-                os.rename(work, out)
-            except OSError:
-                # out is either another run's finished folder (keep it) or an
-                # unfinished one from an interrupted older version (replace it).
-                if not os.path.exists(done):
-                    shutil.rmtree(out)
-                    os.rename(work, out)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        # Runs started side by side take turns: the first decodes, the others
+        # then find its finished folder. A folder without the mark is what an
+        # interrupted decode left.
+        with open(os.path.join(cache_root, ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not os.path.exists(done):
+                shutil.rmtree(out, ignore_errors=True)
+                os.makedirs(out)
+                subprocess.run(["gst-launch-1.0", "-q", "filesrc", f"location={video}", "!",
+                                "decodebin", "!", "videoconvert", "!", "jpegenc", "quality=95",
+                                "!", "multifilesink", f"location={os.path.join(out, '%05d.jpg')}"],
+                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                open(done, "w").close()
     return list_images(out)
 
 
