@@ -72,8 +72,12 @@ def main(argv=None):
     config["timesteps"] = args.timesteps
     training = meta.get("training")
     note = f"weights of a T = {old_t} model, run at T = {args.timesteps} (models/retime.py)"
-    export_model(state, config, args.out, description=meta.get("description"),
-                 training=f"{training}; {note}" if training else note)
+    try:
+        export_model(state, config, args.out, description=meta.get("description"),
+                     training=f"{training}; {note}" if training else note)
+    except OSError as e:
+        print(f"retime: cannot write {args.out}: {e}", file=sys.stderr)
+        return 1
     print(f"{args.out}: T {old_t} -> {args.timesteps}, "
           f"{sum(p.numel() for p in ESDNet.from_config(config).parameters()):,} parameters")
     return 0

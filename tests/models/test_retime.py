@@ -106,6 +106,8 @@ def test_refuses_what_cannot_carry_over():
         assert not os.path.exists(dst)
         result = run_retime(os.path.join(tmp, "missing.safetensors"), dst, 8)
         assert result.returncode == 1 and "missing.safetensors" in result.stderr, result
+        result = run_retime(src, os.path.join(tmp, "no", "such", "dir.safetensors"), 8)
+        assert result.returncode == 1 and "cannot write" in result.stderr, result
 
 
 def main():
