@@ -262,8 +262,9 @@ def test_y_metrics():
     assert abs(psnr - expected) < 0.05, (psnr, expected)
 
 
-def main():
-    tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_")]
+def run_tests(namespace):
+    """Runs every test_* function in namespace (a module's globals()); the exit status."""
+    tests = [(name, fn) for name, fn in namespace.items() if name.startswith("test_")]
     failed = 0
     for name, fn in tests:
         try:
@@ -278,4 +279,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals()))

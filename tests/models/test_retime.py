@@ -4,23 +4,18 @@
     /usr/bin/python3 tests/models/test_retime.py [--esdnet PATH]
 
 With --esdnet, the engine must also load and run the files it writes.
-Exits 77 (skipped) where torch is missing.
+Exits 77 (skipped) where torch, numpy or PIL are missing.
 """
 
 import os
 import subprocess
 import sys
 import tempfile
-import traceback
 
-MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models")
-sys.path.insert(0, MODELS)
-try:
-    import torch
-except ImportError as e:
-    print(f"skipped: {e}")
-    sys.exit(77)
+# First: puts models/ on the path, and exits 77 where numpy, torch or PIL are missing.
+from test_data import MODELS, run_tests
 
+import torch  # noqa: E402
 from esdnet import ESDNet  # noqa: E402
 from modelfile import export_model, load_model  # noqa: E402
 from retime import retime_state_dict  # noqa: E402
@@ -114,18 +109,7 @@ def main():
     global ESDNET
     if len(sys.argv) == 3 and sys.argv[1] == "--esdnet":
         ESDNET = sys.argv[2]
-    tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_")]
-    failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-            print(f"ok    {name}")
-        except Exception:  # report every failing check, not just the first
-            failed += 1
-            print(f"FAIL  {name}")
-            traceback.print_exc()
-    print(f"{len(tests) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_tests(globals())
 
 
 if __name__ == "__main__":
