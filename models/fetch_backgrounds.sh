@@ -2,7 +2,8 @@
 # Fetches clean background photos and video clips for synthetic-rain training,
 # from Debian packages only (apt-get download + dpkg-deb -x; nothing else goes
 # to the network). Photos go to DEST/images, clips to DEST/videos, each
-# package's copyright file to DEST/licenses.
+# package's copyright file to DEST/licenses; DEST/validation gets textured
+# photos that training never reads, for validation sets (models/README.md).
 #
 #     models/fetch_backgrounds.sh [DEST]      (default: models/data/backgrounds)
 #
@@ -14,7 +15,7 @@
 set -eu
 
 DEST=${1:-$(dirname "$0")/data/backgrounds}
-mkdir -p "$DEST/images" "$DEST/videos" "$DEST/licenses"
+mkdir -p "$DEST/images" "$DEST/videos" "$DEST/validation" "$DEST/licenses"
 DEST=$(cd "$DEST" && pwd)
 
 WORK=$(mktemp -d)
@@ -24,6 +25,7 @@ chown _apt "$WORK" 2>/dev/null || true
 
 OPENCV=usr/share/doc/opencv-doc/examples
 SKIMAGE=usr/lib/python3/dist-packages/skimage/data
+SKLEARN=usr/lib/python3/dist-packages/sklearn/datasets/images
 PLASMA=usr/share/wallpapers
 LOMIRI=usr/share/backgrounds
 
@@ -48,8 +50,9 @@ is_complete() {  # is_complete STAMP
 
 failed=0
 # fetch PACKAGE KIND PREFIX ITEM...: copies ITEMs (paths or globs inside the
-# package; for KIND plasma, wallpaper names) as DEST/images/PREFIX-NAME, or
-# as DEST/videos/NAME for KIND videos.
+# package; for KIND plasma, wallpaper names) as DEST/images/PREFIX-NAME, as
+# DEST/validation/PREFIX-NAME for KIND validation, or as DEST/videos/NAME for
+# KIND videos.
 fetch() {
     pkg=$1 kind=$2 prefix=$3
     shift 3
@@ -71,6 +74,7 @@ fetch() {
             plasma) src=$(ls -S "$PLASMA/$path/contents/images/"* | head -n 1)
                     dst="$DEST/images/$prefix-$path.${src##*.}" ;;
             videos) src=$path dst="$DEST/videos/${path##*/}" ;;
+            validation) src=$path dst="$DEST/validation/$prefix-${path##*/}" ;;
             *) src=$path dst="$DEST/images/$prefix-${path##*/}" ;;
         esac
         if [ ! -f "$src" ]; then
@@ -113,9 +117,14 @@ fetch lomiri-wallpapers-16.04 images lomiri \
     $LOMIRI/seeding_by_Clements_Engelhardt.jpg $LOMIRI/sunset_by_Aitzol_Berasategi.jpg \
     $LOMIRI/Wine_by_Jakkub_Mede.jpg
 fetch lomiri-wallpapers-20.04 images lomiri $LOMIRI/Kleiber_by_Lukas_Baubkus.jpg
+# Held out of training: fine texture (gravel, bricks, grass) and textured photos.
+fetch python3-skimage validation skimage \
+    $SKIMAGE/camera.png $SKIMAGE/gravel.png $SKIMAGE/brick.png $SKIMAGE/grass.png
+fetch python3-sklearn validation sklearn $SKLEARN/china.jpg $SKLEARN/flower.jpg
 
 summary() {  # summary DIR: "N files, SIZE"
     echo "$(find "$1" -type f | wc -l) files, $(du -sh "$1" | cut -f1)"
 }
-echo "$DEST: images $(summary "$DEST/images"); videos $(summary "$DEST/videos")"
+echo "$DEST: images $(summary "$DEST/images"); videos $(summary "$DEST/videos");" \
+    "validation $(summary "$DEST/validation")"
 exit $failed
