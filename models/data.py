@@ -296,7 +296,8 @@ class SyntheticRain(torch.utils.data.Dataset):
         self.styles = parse_rain(rain)
         self.backgrounds, self.patch, self.seed = backgrounds, patch, seed
         self.rain, self.frames, self.clean_share = rain, frames, clean_share
-        self.description = f"synthetic {rain} rain over {backgrounds.description}"
+        self.description = (f"synthetic {rain} rain over {backgrounds.description}, "
+                            f"{clean_share:.0%} of items rain-free")
 
     def __getitem__(self, i):
         rng = np.random.default_rng([self.seed, i])

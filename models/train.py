@@ -76,6 +76,9 @@ def build_parser():
     g.add_argument("--rain", default="light", type=rain_arg,
                    help="synthetic rain: a style (light, heavy, photoshop), 'mixed' (a quarter "
                         "heavy, the rest light) or shares such as light=1,photoshop=1")
+    g.add_argument("--clean-share", type=float, default=0.05,
+                   help="share of synthetic items left without rain, so that the network "
+                        "learns to leave rain-free detail alone")
     g.add_argument("--patch", type=int, default=128)
     g.add_argument("--batch", type=int, default=8)
     g.add_argument("--val", default=DEFAULT_VALIDATION,
@@ -192,7 +195,8 @@ def build_data(args):
     for source in args.data:
         if source == "synth":
             sources.append(SyntheticRain(Backgrounds(args.backgrounds), args.patch, args.seed,
-                                         rain=args.rain, frames=frames))
+                                         rain=args.rain, frames=frames,
+                                         clean_share=args.clean_share))
         elif frames > 1:
             raise SystemExit(f"--temporal carry trains on synthetic video only, not on {source}")
         else:
@@ -371,6 +375,8 @@ class Trainer:
         args.data = args.data or ["synth"]
         if args.rest_weight <= 0:
             parser.error(f"--rest-weight {args.rest_weight}: must be above 0")
+        if not 0.0 <= args.clean_share < 1.0:
+            parser.error(f"--clean-share {args.clean_share}: must be at least 0 and below 1")
         if args.bn_batches < 0:
             parser.error(f"--bn-batches {args.bn_batches}: must be 0 or more")
         self.args = args

@@ -197,6 +197,12 @@ def test_synthetic_datasets():
         video = data.SyntheticRain(backgrounds, 32, seed=1, frames=3)
         rain, clean = video[0]
         assert rain.shape == clean.shape == (3, 3, 32, 32)
+        # clean_share of the items carry no rain at all, the rest some.
+        for share, low, high in ((0.0, 0, 0), (0.5, 12, 28)):
+            items = data.SyntheticRain(backgrounds, 32, seed=2, clean_share=share)
+            untouched = sum(torch.equal(*items[i]) for i in range(40))
+            assert low <= untouched <= high, (share, untouched)
+        assert "50% of items rain-free" in items.description
 
 
 def test_decode_clip_side_by_side():
