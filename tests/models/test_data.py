@@ -9,9 +9,11 @@ Exits 77 (skipped) where numpy, torch or PIL are missing.
 
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -208,8 +210,6 @@ def test_synthetic_datasets():
 def test_decode_clip_side_by_side():
     """Runs started together find one clip decoded without clobbering one another,
     and an unfinished folder left by an interrupted decode is replaced."""
-    import shutil
-    import threading
     if shutil.which("gst-launch-1.0") is None:
         print("  (gst-launch-1.0 missing: decode_clip not checked)")
         return
